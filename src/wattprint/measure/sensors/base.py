@@ -1,0 +1,52 @@
+"""The sensor protocol and the probe value ``wattprint doctor`` prints.
+
+A sensor's life: the constructor validates and stores its boundary (a sysfs
+root, an NVML module, a pid); :meth:`Sensor.start` detects devices and takes
+the first reading's baseline (it may raise :class:`~wattprint.errors.SensorError`
+or :class:`~wattprint.errors.SensorPermissionError`); :meth:`Sensor.read`
+returns one :class:`~wattprint.model.Reading` per device; :meth:`Sensor.close`
+releases handles. Each backend module also has a ``probe()`` that never
+raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from wattprint.model import Device, Reading
+
+
+@runtime_checkable
+class Sensor(Protocol):
+    """One backend that reads one or more devices."""
+
+    name: str
+
+    @property
+    def devices(self) -> tuple[Device, ...]:
+        """Devices this sensor reads (valid after :meth:`start`)."""
+        ...
+
+    def start(self) -> None:
+        """Detect devices and open handles; raise ``SensorError`` if impossible."""
+        ...
+
+    def read(self, t_s: float) -> Sequence[Reading]:
+        """Read every device now; ``t_s`` is the sampler's monotonic time."""
+        ...
+
+    def close(self) -> None:
+        """Release handles; safe to call twice."""
+        ...
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Whether a backend is usable here, and if not, why and how to fix it."""
+
+    sensor: str
+    available: bool
+    detail: str
+    fix: str = ""

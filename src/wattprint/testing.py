@@ -1,0 +1,156 @@
+"""Fakes for testing pipelines that use wattprint, shipped with the package.
+
+``FakeClock`` never sleeps; ``FakeSensor`` replays a scripted power or energy
+trace. wattprint's own tests use these same classes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+from wattprint.model import Device, DeviceKind, Method, Reading
+
+
+class FakeClock:
+    """A clock that moves only when told to.
+
+    ``wait()`` advances the fake time by the timeout (unless the event is
+    already set) and yields the real thread briefly, so a sampler thread
+    driven by a fake clock makes progress without real sleeps.
+    """
+
+    def __init__(
+        self,
+        monotonic_s: float = 1000.0,
+        now: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc),
+    ) -> None:
+        if now.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self._mono = monotonic_s
+        self._now = now
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        """Fake monotonic seconds."""
+        with self._lock:
+            return self._mono
+
+    def now(self) -> datetime:
+        """Fake UTC now."""
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move both clocks forward by ``seconds``."""
+        with self._lock:
+            self._mono += seconds
+            self._now += timedelta(seconds=seconds)
+
+    def jump_wall(self, seconds: float) -> None:
+        """Move only the wall clock (an NTP step or manual change); monotonic stays."""
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+    def wait(self, event: threading.Event, timeout_s: float) -> bool:
+        """Advance by ``timeout_s`` unless ``event`` is set; never sleeps long."""
+        if event.wait(0.001):
+            return True
+        self.advance(timeout_s)
+        return event.is_set()
+
+
+class FakeSensor:
+    """Replays a power trace for one device, for tests and demos.
+
+    Args:
+        trace_w: ``(t_s, power_w)`` points relative to :meth:`start`; power is
+            held constant after the last point. Read times are relative to the
+            first ``read()`` call's ``t_s``.
+        kind: Device kind to report.
+        as_counter: Report a cumulative energy counter (exact integral of the
+            piecewise-linear trace) instead of power samples.
+        counter_max_j: Wrap the counter at this value, to test wrap-around.
+        fail_after_reads: Raise ``SensorError`` on every read after this many.
+    """
+
+    name = "fake"
+
+    def __init__(
+        self,
+        trace_w: Sequence[tuple[float, float]] = ((0.0, 100.0),),
+        *,
+        kind: DeviceKind = DeviceKind.CPU,
+        index: int = 0,
+        as_counter: bool = False,
+        counter_max_j: float | None = None,
+        fail_after_reads: int | None = None,
+    ) -> None:
+        if not trace_w:
+            raise ValueError("trace_w needs at least one (t_s, power_w) point")
+        self._trace = sorted(trace_w)
+        self._as_counter = as_counter
+        self._counter_max_j = counter_max_j
+        self._fail_after = fail_after_reads
+        self._reads = 0
+        self._t0: float | None = None
+        method = Method.COUNTER if as_counter else Method.SAMPLED
+        self._device = Device(
+            id=f"{kind.value}:{index}" if kind is not DeviceKind.RAM else "ram",
+            kind=kind,
+            index=index,
+            name="Fake device",
+            method=method,
+            sensor="fake",
+            source="scripted trace",
+        )
+
+    @property
+    def devices(self) -> tuple[Device, ...]:
+        """The one fake device."""
+        return (self._device,)
+
+    def start(self) -> None:
+        """Nothing to detect."""
+
+    def power_at(self, rel_s: float) -> float:
+        """Trace power at ``rel_s`` seconds (linear between points)."""
+        pts = self._trace
+        if rel_s <= pts[0][0]:
+            return pts[0][1]
+        for (t0, p0), (t1, p1) in zip(pts, pts[1:]):
+            if t0 <= rel_s <= t1:
+                return p0 if t1 == t0 else p0 + (p1 - p0) * (rel_s - t0) / (t1 - t0)
+        return pts[-1][1]
+
+    def energy_between(self, a_s: float, b_s: float, steps: int = 2000) -> float:
+        """Exact-enough integral of the trace from ``a_s`` to ``b_s`` (J)."""
+        if b_s <= a_s:
+            return 0.0
+        h = (b_s - a_s) / steps
+        total = 0.5 * (self.power_at(a_s) + self.power_at(b_s))
+        total += sum(self.power_at(a_s + i * h) for i in range(1, steps))
+        return total * h
+
+    def read(self, t_s: float) -> list[Reading]:
+        """Power (or counter) at ``t_s``."""
+        from wattprint.errors import SensorError
+
+        self._reads += 1
+        if self._fail_after is not None and self._reads > self._fail_after:
+            raise SensorError("fake sensor failure")
+        if self._t0 is None:
+            self._t0 = t_s
+        rel = t_s - self._t0
+        if self._as_counter:
+            energy = self.energy_between(0.0, rel)
+            if self._counter_max_j:
+                energy %= self._counter_max_j
+            return [
+                Reading(self._device.id, t_s, energy_j=energy, counter_max_j=self._counter_max_j)
+            ]
+        return [Reading(self._device.id, t_s, power_w=self.power_at(rel))]
+
+    def close(self) -> None:
+        """Nothing to release."""
