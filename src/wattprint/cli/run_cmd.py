@@ -1,0 +1,148 @@
+"""``wattprint run -- CMD ARGS...``: track a command's process tree."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import warnings
+from types import FrameType
+
+import click
+
+from wattprint.cli.common import json_option, print_json, zone_option
+from wattprint.errors import ConfigError
+from wattprint.model import Run, RunStatus
+
+_FORWARDED = (signal.SIGINT, signal.SIGTERM)
+
+
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
+@click.option("--project", default=None, help="Project name (default from settings).")
+@click.option("--experiment", default="", help="Experiment name.")
+@click.option("--tag", "tags", multiple=True, help="Tag the run (repeatable).")
+@zone_option
+@click.option("--pue", type=float, default=None, help="Power usage effectiveness (>= 1).")
+@click.option("--interval", "interval_s", type=float, default=None,
+              help="Sampling interval in seconds (default 1, down to 0.01).")
+@click.option("--scope", type=click.Choice(["process", "machine"]), default=None,
+              help="Attribute the command's process tree (default) or the whole machine.")
+@click.option("--gpu-ids", default=None, help="Comma-separated GPU indices to measure.")
+@click.option("--flops", type=float, default=None, help="FLOP count of the job, for FLOPS/W.")
+@click.option("--no-save", is_flag=True, help="Do not record the run in the ledger.")
+@json_option
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
+def run(
+    project: str | None, experiment: str, tags: tuple[str, ...], zone: str | None,
+    pue: float | None, interval_s: float | None, scope: str | None, gpu_ids: str | None,
+    flops: float | None, no_save: bool, as_json: bool, command: tuple[str, ...],
+) -> int:
+    """Run COMMAND, track its energy and carbon, and record the run.
+
+    The command's output streams unchanged; the summary goes to stderr (or
+    the run as JSON to stdout with --json). The exit code is the command's.
+    SIGINT/SIGTERM are forwarded to the command and the run is recorded as
+    interrupted.
+
+    \b
+    Examples:
+      wattprint run -- python train.py --epochs 3
+      wattprint run --project bert --zone DE --tag baseline -- make train
+      wattprint run --interval 0.1 --json -- ./bench.sh > run.json
+    """
+    from wattprint.config import load_settings
+    from wattprint.measure.tracker import LedgerFallbackWarning, Tracker
+
+    cmd = list(command[1:] if command and command[0] == "--" else command)
+    if not cmd:
+        raise click.UsageError("no command given: wattprint run [OPTIONS] -- CMD ARGS...")
+    settings = load_settings({
+        "project": project, "zone": zone, "pue": pue, "interval_s": interval_s,
+        "scope": scope, "gpu_ids": gpu_ids,
+    })
+    tracker = Tracker(settings=settings, experiment=experiment, tags=tags, flops=flops,
+                      save=not no_save, command=shlex.join(cmd))
+    tracker.locate()
+    try:
+        proc = subprocess.Popen(cmd)
+    except FileNotFoundError:
+        raise ConfigError(f"command not found: {cmd[0]}") from None
+    except PermissionError:
+        raise ConfigError(f"command not executable: {cmd[0]}") from None
+    received: list[int] = []
+    previous = _install_forwarding(proc, received)
+    try:
+        tracker.pid = proc.pid
+        tracker.start()
+        returncode = proc.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    status = _status(returncode, received)
+    error = "" if status is RunStatus.FINISHED else _describe(returncode, received)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LedgerFallbackWarning)
+        result = tracker.stop(status, error=error)
+    for w in caught:
+        click.echo(f"wattprint: {w.message}", err=True)
+    _report(result, as_json)
+    return returncode if returncode >= 0 else 128 - returncode
+
+
+def _install_forwarding(
+    proc: subprocess.Popen[bytes], received: list[int]
+) -> dict[int, signal.Handlers | int | None]:
+    def forward(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        if signum == signal.SIGINT and _terminal_already_signalled():
+            return
+        try:
+            proc.send_signal(signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {}
+    for sig in _FORWARDED:
+        previous[sig] = signal.getsignal(sig)
+        signal.signal(sig, forward)
+    return previous  # type: ignore[return-value]
+
+
+def _terminal_already_signalled() -> bool:
+    """True when Ctrl-C came from our terminal, which signals the child too."""
+    try:
+        fd = sys.stdin.fileno()
+        return os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp()
+    except (OSError, ValueError):
+        return False
+
+
+def _status(returncode: int, received: list[int]) -> RunStatus:
+    if received or -returncode in _FORWARDED:
+        return RunStatus.INTERRUPTED
+    return RunStatus.FINISHED if returncode == 0 else RunStatus.FAILED
+
+
+def _describe(returncode: int, received: list[int]) -> str:
+    if received:
+        return f"{signal.Signals(received[0]).name} received; command exited with {returncode}"
+    if returncode < 0:
+        return f"command killed by {signal.Signals(-returncode).name}"
+    return f"command exited with {returncode}"
+
+
+def _report(result: Run, as_json: bool) -> None:
+    if as_json:
+        from wattprint.store.serialize import run_to_dict
+
+        print_json(run_to_dict(result, trace=False))
+        return
+    from rich.console import Console
+
+    from wattprint.cli.render import print_run
+
+    print_run(Console(stderr=True), result, detail=False)

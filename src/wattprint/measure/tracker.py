@@ -1,0 +1,375 @@
+"""The tracker: start sensors, integrate, attribute phases, account, record.
+
+Example::
+
+    from wattprint import Tracker
+
+    with Tracker(project="bert", zone="DE") as t:
+        with t.phase("data_loading"):
+            data = load()
+        with t.phase("train"):
+            model.fit(data)
+    print(t.run.energy_kwh, t.run.co2e_kg)
+
+Behaviour that matters: sensors are detected in :meth:`Tracker.start`
+(counter > sampled power > modelled, each fallback noted in the run); a
+daemon thread samples every ``interval_s`` on the monotonic clock; a second
+thread flushes the running record to the ledger every ``flush_interval_s``
+so a killed process loses at most one flush interval; an exception in the
+tracked code records the run as ``failed`` (``interrupted`` for
+``KeyboardInterrupt``) and propagates unchanged. If the ledger cannot be
+written, the run goes to a JSON fallback file and a
+:class:`LedgerFallbackWarning` names its path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import uuid
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from wattprint.account.footprint import ON_PREMISE_PUE, make_footprint
+from wattprint.clock import Clock, SystemClock
+from wattprint.config import Settings, load_settings
+from wattprint.errors import WattprintError
+from wattprint.measure.sampler import Sampler
+from wattprint.measure.sensors.base import Sensor
+from wattprint.model import Footprint, Intensity, Phase, Run, RunStatus, ZoneChoice
+
+if TYPE_CHECKING:
+    from wattprint.store.ledger import Ledger
+
+logger = logging.getLogger(__name__)
+
+
+class LedgerFallbackWarning(UserWarning):
+    """The ledger could not be written; the run was saved to a JSON file instead."""
+
+
+@dataclass(frozen=True)
+class _Where:
+    choice: ZoneChoice
+    intensity: Intensity
+    pue: float
+    pue_source: str
+
+
+class Tracker:
+    """Measures the energy and emissions of the code it wraps.
+
+    Args:
+        project: Project name (settings/default ``"default"``).
+        experiment: Free-form experiment name.
+        tags: Labels to filter runs by.
+        zone: Grid zone id (``"DE"``, ``"US-CAL-CISO"``, ``"aws:eu-west-1"``).
+        pue: Power usage effectiveness (≥ 1.0); default per provider or 1.0.
+        interval_s: Sampling interval (default 1 s, down to 0.01 s).
+        scope: ``"process"`` (this process tree) or ``"machine"``.
+        pid: Root of the tracked process tree (default: this process).
+        gpu_ids: Restrict GPUs (else ``CUDA_VISIBLE_DEVICES`` or all).
+        flops: FLOP count of the work, for FLOPS/W.
+        sensors: Started sensors to use instead of detecting them.
+        ledger: Ledger to record into (default: from settings).
+        save: Record the run in the ledger (default True).
+        clock: Time source (tests pass a ``FakeClock``).
+        command: Command line, recorded by ``wattprint run``.
+        fallback_dir: Where the JSON fallback goes if the ledger fails.
+    """
+
+    def __init__(
+        self,
+        project: str | None = None,
+        *,
+        experiment: str = "",
+        tags: Sequence[str] = (),
+        zone: str | None = None,
+        pue: float | None = None,
+        interval_s: float | None = None,
+        scope: str | None = None,
+        pid: int | None = None,
+        gpu_ids: Sequence[int] | None = None,
+        flops: float | None = None,
+        sensors: Sequence[Sensor] | None = None,
+        ledger: Ledger | None = None,
+        save: bool = True,
+        clock: Clock | None = None,
+        command: str = "",
+        fallback_dir: Path | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        args: dict[str, Any] = {
+            "project": project, "zone": zone, "pue": pue, "interval_s": interval_s,
+            "scope": scope, "gpu_ids": list(gpu_ids) if gpu_ids is not None else None,
+        }
+        self.settings = settings or load_settings(args)
+        self.project = self.settings.project
+        self.experiment = experiment
+        self.tags = tuple(tags)
+        self.flops = flops
+        self.command = command
+        self.pid = pid
+        self._given_sensors = list(sensors) if sensors is not None else None
+        self._ledger = ledger
+        self._save = save
+        self._clock = clock or SystemClock()
+        self._fallback_dir = fallback_dir
+        self.id = str(uuid.uuid4())
+        self.host = socket.gethostname()
+        self._sampler: Sampler | None = None
+        self._where: _Where | None = None
+        self._notes: list[str] = []
+        self._phases: list[Phase] = []
+        self._started_utc: datetime | None = None
+        self._flush_stop = threading.Event()
+        self._flusher: threading.Thread | None = None
+        self._save_lock = threading.Lock()
+        self._run: Run | None = None
+        self.fallback_path: Path | None = None
+
+    # -- life cycle -------------------------------------------------------
+    def locate(self) -> ZoneChoice:
+        """Resolve zone, intensity and PUE now (``start`` does it if needed).
+
+        Raises:
+            UnknownZoneError: the configured zone does not exist.
+        """
+        if self._where is None:
+            self._where = _locate(self.settings)
+            if self._where.choice.note:
+                self._notes.append(self._where.choice.note)
+        return self._where.choice
+
+    def start(self) -> Tracker:
+        """Resolve the zone, start sensors and the sampler; returns ``self``."""
+        if self._sampler is not None:
+            raise WattprintError("tracker already started")
+        self.locate()
+        sensors = self._given_sensors
+        if sensors is None:
+            sensors = self._detect()
+        from wattprint.measure.sensors.detect import fallback_sensor
+
+        pid = self._tree_pid()
+        self._sampler = Sampler(
+            sensors,
+            clock=self._clock,
+            interval_s=self.settings.interval_s,
+            fallback=lambda dev: fallback_sensor(dev, pid=pid),
+        )
+        self._started_utc = self._clock.now()
+        self._sampler.start()
+        if self._save:
+            self._flusher = threading.Thread(
+                target=self._flush_loop, name="wattprint-flush", daemon=True
+            )
+            self._flusher.start()
+        return self
+
+    def _tree_pid(self) -> int | None:
+        if self.settings.scope == "machine":
+            return None
+        return self.pid if self.pid is not None else os.getpid()
+
+    def _detect(self) -> list[Sensor]:
+        from wattprint.measure.sensors.detect import default_sensors
+
+        gpu_ids = self.settings.gpu_ids
+        sensors, notes = default_sensors(pid=self._tree_pid(), gpu_ids=gpu_ids)
+        self._notes.extend(notes)
+        return list(sensors)
+
+    def stop(self, status: RunStatus = RunStatus.FINISHED, error: str = "") -> Run:
+        """Stop sampling, account and record the run; returns the finished ``Run``."""
+        if self._run is not None:
+            return self._run
+        sampler = self._require_started()
+        self._flush_stop.set()
+        if self._flusher is not None:
+            self._flusher.join()
+        sampler.stop()
+        sampler.close()
+        self._run = self._snapshot(status, error, ended=self._clock.now())
+        if self._save:
+            self._record(self._run)
+        return self._run
+
+    def __enter__(self) -> Tracker:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.stop()
+        elif isinstance(exc, KeyboardInterrupt):
+            self.stop(RunStatus.INTERRUPTED, error="KeyboardInterrupt")
+        else:
+            self.stop(RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+
+    # -- phases -----------------------------------------------------------
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Attribute the energy spent inside the block to phase ``name``."""
+        sampler = self._require_started()
+        sampler.sample_now()
+        before = sampler.energy_by_device_j()
+        t0, started = self._clock.monotonic(), self._clock.now()
+        try:
+            yield
+        finally:
+            sampler.sample_now()
+            after = sampler.energy_by_device_j()
+            self._phases.append(
+                Phase(
+                    name=name,
+                    started_utc=started,
+                    ended_utc=self._clock.now(),
+                    duration_s=self._clock.monotonic() - t0,
+                    energy_by_device_j={d: after[d] - before.get(d, 0.0) for d in after},
+                )
+            )
+
+    # -- live figures -----------------------------------------------------
+    @property
+    def footprint(self) -> Footprint:
+        """Footprint so far (or final, once stopped)."""
+        if self._run is not None:
+            return self._run.footprint
+        sampler = self._require_started()
+        assert self._where is not None
+        return make_footprint(
+            sampler.results(),
+            pue=self._where.pue,
+            pue_source=self._where.pue_source,
+            intensity=self._where.intensity,
+        )
+
+    @property
+    def energy_kwh(self) -> float:
+        """Facility energy so far (kWh)."""
+        return self.footprint.energy_kwh
+
+    @property
+    def co2e_kg(self) -> float:
+        """Emissions so far (kg CO2e)."""
+        return self.footprint.co2e_kg
+
+    @property
+    def run(self) -> Run | None:
+        """The finished run after :meth:`stop`; ``None`` before."""
+        return self._run
+
+    def snapshot(self) -> Run:
+        """The run as it stands now, status ``running``."""
+        return self._snapshot(RunStatus.RUNNING, "", ended=None)
+
+    # -- internals --------------------------------------------------------
+    def _require_started(self) -> Sampler:
+        if self._sampler is None:
+            raise WattprintError("tracker not started: use `with Tracker(...)` or call start()")
+        return self._sampler
+
+    def _snapshot(self, status: RunStatus, error: str, ended: datetime | None) -> Run:
+        sampler = self._require_started()
+        assert self._where is not None and self._started_utc is not None
+        devices = sampler.results()
+        return Run(
+            id=self.id,
+            project=self.project,
+            status=status,
+            started_utc=self._started_utc,
+            ended_utc=ended,
+            duration_s=sampler.elapsed_s(),
+            host=self.host,
+            footprint=make_footprint(
+                devices,
+                pue=self._where.pue,
+                pue_source=self._where.pue_source,
+                intensity=self._where.intensity,
+            ),
+            zone_choice=self._where.choice,
+            devices=devices,
+            phases=tuple(self._phases),
+            trace=sampler.trace(),
+            experiment=self.experiment,
+            tags=self.tags,
+            command=self.command,
+            error=error,
+            flops=self.flops,
+            warnings=tuple(dict.fromkeys([*self._notes, *sampler.warnings])),
+        )
+
+    def _flush_loop(self) -> None:
+        while not self._clock.wait(self._flush_stop, self.settings.flush_interval_s):
+            try:
+                self._ledger_open().save_run(self.snapshot())
+            except WattprintError as exc:
+                logger.warning("periodic flush to the ledger failed: %s", exc)
+
+    def _ledger_open(self) -> Ledger:
+        if self._ledger is None:
+            from wattprint.store.ledger import Ledger
+
+            ledger = Ledger(self.settings.db)
+            ledger.open()
+            self._ledger = ledger
+        return self._ledger
+
+    def _record(self, run: Run) -> None:
+        with self._save_lock:
+            try:
+                self._ledger_open().save_run(run)
+                return
+            except WattprintError as exc:
+                reason = str(exc)
+            from wattprint.store.serialize import write_fallback
+
+            self.fallback_path = write_fallback(run, self._fallback_dir)
+            warnings.warn(
+                f"ledger not written ({reason}); run saved to {self.fallback_path}",
+                LedgerFallbackWarning,
+                stacklevel=3,
+            )
+
+    def close_ledger(self) -> None:
+        """Close the ledger this tracker opened itself."""
+        if self._ledger is not None:
+            self._ledger.close()
+
+
+def _locate(settings: Settings) -> _Where:
+    """Zone choice, intensity and PUE for the settings."""
+    from wattprint.intensity.pue import default_pue
+    from wattprint.intensity.resolve import resolve_zone
+    from wattprint.intensity.zones import load_catalog
+
+    catalog = load_catalog()
+    explicit = settings.zone if settings.source_of("zone") == "argument" else None
+    config_zone = None if explicit else settings.zone
+    choice = resolve_zone(
+        explicit,
+        env=os.environ,
+        config_zone=config_zone if settings.source_of("zone") != "env" else None,
+        metadata=settings.cloud_metadata,
+        catalog=catalog,
+    )
+    intensity = catalog.intensity(choice.zone)
+    if settings.pue is not None:
+        pue, source = settings.pue, f"set by {settings.source_of('pue')}"
+    else:
+        zone = catalog.get(choice.zone)
+        pue, source = default_pue(zone.id.split(":")[0]) if zone.kind == "cloud" else ON_PREMISE_PUE
+    return _Where(choice, intensity, pue, source)
