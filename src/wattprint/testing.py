@@ -14,11 +14,12 @@ from wattprint.model import Device, DeviceKind, Method, Reading
 
 
 class FakeClock:
-    """A clock that moves only when told to.
+    """A clock that moves only when the test moves it.
 
-    ``wait()`` advances the fake time by the timeout (unless the event is
-    already set) and yields the real thread briefly, so a sampler thread
-    driven by a fake clock makes progress without real sleeps.
+    ``advance()`` moves both clocks; ``jump_wall()`` moves only the wall
+    clock, like an NTP step. ``wait()`` returns once the event is set or the
+    fake time has reached the deadline, so a sampler thread driven by a fake
+    clock samples exactly when the test advances time past its interval.
     """
 
     def __init__(
@@ -30,35 +31,38 @@ class FakeClock:
             raise ValueError("FakeClock needs an aware datetime")
         self._mono = monotonic_s
         self._now = now
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
 
     def monotonic(self) -> float:
         """Fake monotonic seconds."""
-        with self._lock:
+        with self._cond:
             return self._mono
 
     def now(self) -> datetime:
         """Fake UTC now."""
-        with self._lock:
+        with self._cond:
             return self._now
 
     def advance(self, seconds: float) -> None:
-        """Move both clocks forward by ``seconds``."""
-        with self._lock:
+        """Move both clocks forward by ``seconds`` and wake waiters."""
+        with self._cond:
             self._mono += seconds
             self._now += timedelta(seconds=seconds)
+            self._cond.notify_all()
 
     def jump_wall(self, seconds: float) -> None:
         """Move only the wall clock (an NTP step or manual change); monotonic stays."""
-        with self._lock:
+        with self._cond:
             self._now += timedelta(seconds=seconds)
 
     def wait(self, event: threading.Event, timeout_s: float) -> bool:
-        """Advance by ``timeout_s`` unless ``event`` is set; never sleeps long."""
-        if event.wait(0.001):
-            return True
-        self.advance(timeout_s)
-        return event.is_set()
+        """Block until ``event`` is set or fake time passes ``timeout_s``."""
+        with self._cond:
+            deadline = self._mono + timeout_s
+            while not event.is_set() and self._mono < deadline:
+                # Short real waits only to notice the event, which cannot notify us.
+                self._cond.wait(0.005)
+            return event.is_set()
 
 
 class FakeSensor:

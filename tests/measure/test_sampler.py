@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from wattprint.measure.sampler import Sampler
@@ -24,16 +26,24 @@ def test_sampler_integrates_power_trace_exactly_for_linear_segments() -> None:
     assert sampler.elapsed_s() == pytest.approx(10.0)
 
 
-def test_sampler_thread_runs_on_fake_clock_and_stops() -> None:
+def _wait_for(predicate, limit_s: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + limit_s
+    while not predicate():
+        assert time.monotonic() < deadline, "sampler thread did not sample"
+        time.sleep(0.001)
+
+
+def test_sampler_thread_samples_when_fake_time_passes_its_interval() -> None:
     clock = FakeClock()
     sampler = Sampler([FakeSensor([(0, 50.0)])], clock=clock, interval_s=0.5)
     sampler.start()
-    while clock.monotonic() < 1000.0 + 5.0:
-        pass
+    for i in range(1, 11):
+        clock.advance(0.5)
+        _wait_for(lambda: sampler.results()[0].samples >= i + 1)
     sampler.stop()
-    energy = sampler.energy_by_device_j()["cpu:0"]
-    assert energy == pytest.approx(50.0 * sampler.elapsed_s())
-    assert sampler.results()[0].samples >= 10
+    assert sampler.elapsed_s() == pytest.approx(5.0)
+    assert sampler.energy_by_device_j()["cpu:0"] == pytest.approx(250.0)
+    assert sampler.results()[0].samples == 12  # baseline + 10 ticks + final
 
 
 def test_counter_sensor_with_wraparound() -> None:
