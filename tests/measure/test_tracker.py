@@ -40,7 +40,7 @@ def test_context_manager_phases_and_footprint(ledger: Ledger) -> None:
             clock.advance(3.0)
         with t.phase("train"):
             clock.advance(5.0)
-        assert t.energy_kwh == pytest.approx(4000 * 10 * 1.5 / 3.6e6)
+        assert t.energy_kwh == pytest.approx(400 * 10 * 1.5 / 3.6e6)
     run = t.run
     assert run is not None and run.status is RunStatus.FINISHED
     assert run.duration_s == pytest.approx(10.0)

@@ -77,7 +77,12 @@ def run(
     previous = _install_forwarding(proc, received)
     try:
         tracker.pid = proc.pid
-        tracker.start()
+        try:
+            tracker.start()
+        except BaseException:
+            proc.kill()  # never leave an untracked child behind
+            proc.wait()
+            raise
         returncode = proc.wait()
     finally:
         for sig, handler in previous.items():

@@ -1,0 +1,25 @@
+"""Read the CSV tables shipped in ``wattprint/intensity/data``.
+
+The tables are built by ``tools/build_intensity_data.py`` from public sources;
+each row names its source and year. Reading uses the ``csv`` module only, so
+loading every table takes a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from importlib import resources
+
+
+def read_table(name: str) -> list[dict[str, str]]:
+    """Return the rows of one embedded table as dictionaries.
+
+    Args:
+        name: File name inside the data folder, e.g. ``"countries.csv"``.
+
+    Returns:
+        One ``{column: value}`` mapping per row, values as strings.
+    """
+    text = resources.files("wattprint.intensity").joinpath("data").joinpath(name).read_text("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
