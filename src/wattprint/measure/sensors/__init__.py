@@ -1,0 +1,1 @@
+"""Sensor backends (one module each), the ``Sensor`` protocol and detection."""

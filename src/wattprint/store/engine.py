@@ -1,0 +1,164 @@
+"""Engines for the ledger: URL handling, SQLite pragmas and write locks.
+
+SQLite is opened in WAL mode with ``synchronous=NORMAL`` (durable across
+application crashes, and fast), a 30 s ``busy_timeout`` and foreign keys on.
+pysqlite's own transaction handling is switched off so that SQLAlchemy emits
+``BEGIN`` itself: writers ask for ``BEGIN IMMEDIATE`` (see :func:`writing`),
+which takes SQLite's write lock up front and so waits on ``busy_timeout``
+instead of failing with "database is locked" when another process upgrades
+its read lock at the same moment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+from wattprint.errors import LedgerError, MissingExtraError
+
+#: How long a SQLite writer waits for another writer's lock.
+BUSY_TIMEOUT_MS = 30_000
+_WRITE_OPTION = "wattprint_write"
+# "scheme://user:password@" in text SQLAlchemy cannot parse.
+_USERINFO_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def to_url(url_or_path: str) -> URL:
+    """Parse a SQLAlchemy URL or a plain file path (→ SQLite) into a URL.
+
+    ``postgresql://`` and ``postgres://`` get the psycopg (v3) driver, the
+    one the ``postgres`` extra installs.
+
+    Raises:
+        LedgerError: The text is neither a valid URL nor a path.
+    """
+    text = url_or_path.strip()
+    if not text:
+        raise LedgerError("empty ledger URL; set WATTPRINT_DB to a path or a SQLAlchemy URL")
+    if "://" not in text:
+        path = Path(text).expanduser().absolute()
+        return URL.create("sqlite", database=str(path))
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text[len("postgres://") :]
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError) as e:
+        raise LedgerError(f"invalid ledger URL {mask(text)!r}: {e}") from e
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def mask(url: URL | str) -> str:
+    """The URL as text with any password replaced by ``***``."""
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return _USERINFO_PASSWORD.sub(r"\1***@", url)
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The database file of a SQLite URL; None for in-memory or other backends."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def make_engine(url: URL) -> Engine:
+    """Create the engine for ``url`` (SQLite pragmas installed; nothing connects yet).
+
+    Raises:
+        LedgerError: The backend is unknown.
+        MissingExtraError: The PostgreSQL driver is not installed.
+    """
+    kwargs: dict[str, Any] = {}
+    is_sqlite = url.get_backend_name() == "sqlite"
+    if is_sqlite and sqlite_path(url) is None:
+        # One shared connection, or each thread would see its own empty database.
+        kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+    try:
+        engine = create_engine(url, **kwargs)
+    except ModuleNotFoundError as e:
+        if url.get_backend_name() == "postgresql":
+            raise MissingExtraError("psycopg", "postgres") from e
+        raise LedgerError(f"no driver for ledger URL {mask(url)}: {e}") from e
+    except ArgumentError as e:
+        raise LedgerError(f"unsupported ledger URL {mask(url)}: {e}") from e
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def writing(conn: Connection) -> Connection:
+    """Mark ``conn`` so its next transaction is a write transaction."""
+    return conn.execution_options(**{_WRITE_OPTION: True})
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _enable_wal(cursor)
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch to WAL mode, retrying while another process creates the file.
+
+    Changing the journal mode does not wait on ``busy_timeout``: two processes
+    opening a new ledger at once would otherwise fail at once with "database
+    is locked". Once the file is in WAL mode (it stays so) this is one query.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay_s = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay_s)
+        delay_s = min(delay_s * 2, 0.2)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get(_WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def ensure_parent(url: URL) -> None:
+    """Create the directory of a SQLite file.
+
+    Raises:
+        LedgerError: The directory cannot be created or written.
+    """
+    path = sqlite_path(url)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LedgerError(f"cannot create ledger directory {path.parent}: {e.strerror}") from e
+    target = path if path.exists() else path.parent
+    if not os.access(target, os.W_OK):
+        raise LedgerError(f"ledger {path} is not writable (check its permissions or WATTPRINT_DB)")

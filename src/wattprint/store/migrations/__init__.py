@@ -1,0 +1,1 @@
+"""Alembic environment of the ledger; run through :mod:`wattprint.store.migrate`."""

@@ -1,0 +1,175 @@
+"""The ledger's tables, as SQLAlchemy Core metadata.
+
+One row in ``runs`` per run, with the footprint flattened into columns so
+reports and budgets can filter and sum in SQL; the run's tags, devices,
+phases and power trace live in child tables that cascade on delete. Every
+child table carries a ``seq`` column so a run reads back in the order it
+was written.
+
+Times are stored as timezone-aware UTC (:class:`UtcDateTime`): PostgreSQL
+keeps ``timestamptz``; SQLite, which has no time zone type, stores naive
+UTC text and gets ``tzinfo=UTC`` back on read.
+
+The migrations in ``store/migrations/versions`` must build exactly this
+schema; ``tests/store/test_migrations.py`` compares them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+#: Alembic revision the code expects; equals the head of ``migrations/versions``.
+SCHEMA_REVISION = "0001"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A ``DateTime(timezone=True)`` that only takes and gives aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Reject naive times; store UTC (naive on SQLite, which drops offsets)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; use an aware UTC time")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"unexpected stored time {value!r}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _run_fk() -> Column[str]:
+    return Column(
+        "run_id", String, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("project", String, nullable=False),
+    Column("experiment", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("started_utc", UtcDateTime, nullable=False),
+    Column("ended_utc", UtcDateTime),
+    Column("duration_s", Float, nullable=False),
+    Column("host", String, nullable=False),
+    Column("command", Text, nullable=False),
+    Column("exit_code", Integer),
+    Column("error", Text, nullable=False),
+    Column("flops", Float),
+    Column("zone", String, nullable=False),
+    Column("zone_how", String, nullable=False),
+    Column("zone_note", Text, nullable=False),
+    Column("pue", Float, nullable=False),
+    Column("pue_source", Text, nullable=False),
+    Column("intensity_g_per_kwh", Float, nullable=False),
+    Column("intensity_source", Text, nullable=False),
+    Column("intensity_zone", String, nullable=False),
+    Column("intensity_year", Integer),
+    Column("intensity_resolution", String, nullable=False),
+    # Per-kind IT energy; NULL means the footprint has no entry for that kind.
+    Column("cpu_kwh", Float),
+    Column("gpu_kwh", Float),
+    Column("ram_kwh", Float),
+    Column("other_kwh", Float),
+    # Derived totals, stored so SQL reports need not repeat the accounting.
+    Column("it_energy_kwh", Float, nullable=False),
+    Column("energy_kwh", Float, nullable=False),
+    Column("co2e_kg", Float, nullable=False),
+    Column("embodied_co2e_kg", Float),
+    Column("water_l", Float),
+    Column("warnings", Text, nullable=False),  # JSON array of strings
+    Column("updated_utc", UtcDateTime, nullable=False),
+    Index(None, "project"),
+    Index(None, "started_utc"),
+    Index(None, "status"),
+)
+
+run_tags = Table(
+    "run_tags",
+    metadata,
+    _run_fk(),
+    Column("tag", String, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Index(None, "tag"),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    _run_fk(),
+    Column("device_id", String, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("name", String, nullable=False),
+    Column("method", String, nullable=False),
+    Column("sensor", String, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("energy_j", Float, nullable=False),
+    Column("peak_power_w", Float, nullable=False),
+    Column("samples", Integer, nullable=False),
+)
+
+phases = Table(
+    "phases",
+    metadata,
+    _run_fk(),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("name", String, nullable=False),
+    Column("started_utc", UtcDateTime, nullable=False),
+    Column("ended_utc", UtcDateTime, nullable=False),
+    Column("duration_s", Float, nullable=False),
+    Column("energy_by_device_j", Text, nullable=False),  # JSON object device id → J
+)
+
+trace_points = Table(
+    "trace_points",
+    metadata,
+    _run_fk(),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("device_id", String, nullable=False),
+    Column("t_s", Float, nullable=False),
+    Column("power_w", Float, nullable=False),
+    Column("utilisation_pct", Float),
+    Column("memory_used_bytes", Float),
+    Column("temperature_c", Float),
+)
