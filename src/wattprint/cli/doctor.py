@@ -32,6 +32,7 @@ def doctor(as_json: bool) -> None:
         })
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="sensors")
@@ -39,5 +40,5 @@ def doctor(as_json: bool) -> None:
         table.add_column(col)
     for p in found:
         status = "[green]available[/green]" if p.available else "[red]unavailable[/red]"
-        table.add_row(p.sensor, status, p.detail, p.fix)
+        table.add_row(p.sensor, status, escape(p.detail), escape(p.fix))
     Console().print(table)

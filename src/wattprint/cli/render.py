@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wattprint.cli.common import fmt_duration, fmt_energy, fmt_mass
@@ -25,7 +26,7 @@ def summary_table(run: Run) -> Table:
         methods = sorted({d.device.method.value for d in run.devices if d.device.kind.value == kind})
         if kwh or methods:
             table.add_row(f"energy {kind}", f"{fmt_energy(kwh)}  [dim]{', '.join(methods)}[/dim]")
-    table.add_row("PUE", f"{fp.pue:g}  [dim]{fp.pue_source}[/dim]")
+    table.add_row("PUE", f"{fp.pue:g}  [dim]{escape(fp.pue_source)}[/dim]")
     table.add_row("energy total", fmt_energy(fp.energy_kwh))
     zc = run.zone_choice
     table.add_row("zone", f"{zc.zone}  [dim]chosen by {zc.how}[/dim]")
@@ -33,7 +34,7 @@ def summary_table(run: Run) -> Table:
     year = f", {intensity.year}" if intensity.year else ""
     table.add_row(
         "intensity",
-        f"{intensity.g_per_kwh:,.0f} g/kWh  [dim]{intensity.source}{year}[/dim]",
+        f"{intensity.g_per_kwh:,.0f} g/kWh  [dim]{escape(intensity.source)}{year}[/dim]",
     )
     table.add_row("emissions", f"[bold]{fmt_mass(fp.co2e_kg)}[/bold]")
     if run.flops_per_w is not None:
@@ -51,7 +52,7 @@ def devices_table(run: Run) -> Table:
         table.add_row(
             dev.id, dev.name, f"{dev.method.value} ({dev.sensor})",
             fmt_energy(j_to_kwh(d.energy_j)), f"{d.peak_power_w:,.1f}", str(d.samples),
-            dev.note or dev.source,
+            escape(dev.note or dev.source),
         )
     return table
 
@@ -83,7 +84,7 @@ def print_run(console: Console, run: Run, *, detail: bool) -> None:
         if run.phases:
             console.print(phases_table(run))
     for note in run.warnings:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
 
 
 def runs_table(runs: Sequence[Run]) -> Table:
