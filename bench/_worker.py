@@ -33,7 +33,8 @@ def numpy_work(units: int) -> float:
 
 
 def main() -> None:
-    mode, workload, units, interval_s = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    mode, workload = sys.argv[1], sys.argv[2]
+    units, interval_s = int(sys.argv[3]), float(sys.argv[4])
     work = python_work if workload == "python" else numpy_work
     if workload == "numpy":
         import numpy  # noqa: F401 — import before timing, same for every mode

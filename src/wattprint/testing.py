@@ -123,7 +123,7 @@ class FakeSensor:
         pts = self._trace
         if rel_s <= pts[0][0]:
             return pts[0][1]
-        for (t0, p0), (t1, p1) in zip(pts, pts[1:]):
+        for (t0, p0), (t1, p1) in zip(pts, pts[1:], strict=False):
             if t0 <= rel_s <= t1:
                 return p0 if t1 == t0 else p0 + (p1 - p0) * (rel_s - t0) / (t1 - t0)
         return pts[-1][1]

@@ -39,7 +39,7 @@ def test_sampler_thread_samples_when_fake_time_passes_its_interval() -> None:
     sampler.start()
     for i in range(1, 11):
         clock.advance(0.5)
-        _wait_for(lambda: sampler.results()[0].samples >= i + 1)
+        _wait_for(lambda n=i + 1: sampler.results()[0].samples >= n)
     sampler.stop()
     assert sampler.elapsed_s() == pytest.approx(5.0)
     assert sampler.energy_by_device_j()["cpu:0"] == pytest.approx(250.0)

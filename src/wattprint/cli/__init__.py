@@ -1,0 +1,1 @@
+"""The ``wattprint`` command line."""

@@ -23,7 +23,9 @@ def summary_table(run: Run) -> Table:
     table.add_row("status", run.status.value + (f" ({run.error})" if run.error else ""))
     table.add_row("duration", fmt_duration(run.duration_s))
     for kind, kwh in fp.energy_kwh_by_kind.items():
-        methods = sorted({d.device.method.value for d in run.devices if d.device.kind.value == kind})
+        methods = sorted(
+            {d.device.method.value for d in run.devices if d.device.kind.value == kind}
+        )
         if kwh or methods:
             table.add_row(f"energy {kind}", f"{fmt_energy(kwh)}  [dim]{', '.join(methods)}[/dim]")
     table.add_row("PUE", f"{fp.pue:g}  [dim]{escape(fp.pue_source)}[/dim]")

@@ -1,0 +1,1 @@
+"""Measurement: sensors, sampler, integration and the tracker."""

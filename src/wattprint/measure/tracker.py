@@ -272,8 +272,14 @@ class Tracker:
         """The finished run after :meth:`stop`; ``None`` before."""
         return self._run
 
-    def snapshot(self) -> Run:
-        """The run as it stands now, status ``running``."""
+    def snapshot(self, *, sample: bool = True) -> Run:
+        """The run as it stands now, status ``running``.
+
+        With ``sample`` (default) every sensor is read first, so the figures
+        are current rather than as of the last periodic reading.
+        """
+        if sample:
+            self._require_started().sample_now()
         return self._snapshot(RunStatus.RUNNING, "", ended=None)
 
     # -- internals --------------------------------------------------------

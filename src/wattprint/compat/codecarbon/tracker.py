@@ -201,7 +201,7 @@ class EmissionsTracker:
         if self._ctx is None or self._stopped:
             logger.error("You first need to start the tracker.")
             return None
-        self._sample_now()
+        # CodeCarbon's flush() measures before writing: snapshot() samples first.
         data = run_row(self._tracker.snapshot(), self._ctx, timestamp=self._timestamp())
         self._write(data)
         return data.emissions
@@ -247,14 +247,6 @@ class EmissionsTracker:
         self.final_emissions = data.emissions
         self._write(data)
         return data.emissions
-
-    def _sample_now(self) -> None:
-        # CodeCarbon's flush() measures before writing; Tracker.snapshot() reports
-        # the last periodic sample. Tracker has no public "sample now" yet, so
-        # take one through its sampler when it has one (thread-safe).
-        sampler = getattr(self._tracker, "_sampler", None)
-        if sampler is not None:
-            sampler.sample_now()
 
     def _write(self, data: EmissionsData) -> None:
         if self._options.csv_path is not None:
