@@ -40,11 +40,13 @@ def main() -> None:
         import numpy  # noqa: F401 — import before timing, same for every mode
     rss_before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
+    t_ready = t0
     tracker = None
     if mode == "wattprint":
         from wattprint import Tracker
 
         tracker = Tracker(project="bench", zone="DE", interval_s=interval_s, save=False)
+        t_ready = time.perf_counter()
         tracker.start()
     elif mode == "codecarbon":
         import logging
@@ -56,6 +58,7 @@ def main() -> None:
             country_iso_code="DEU", measure_power_secs=interval_s, save_to_file=False,
             log_level="error",
         )
+        t_ready = time.perf_counter()
         tracker.start()
     t1 = time.perf_counter()
     c1 = time.process_time()
@@ -72,7 +75,8 @@ def main() -> None:
     t3 = time.perf_counter()
     print(json.dumps({
         "mode": mode, "workload": workload, "interval_s": interval_s,
-        "start_s": t1 - t0, "work_wall_s": t2 - t1, "work_cpu_s": c2 - c1, "stop_s": t3 - t2,
+        "import_and_init_s": t_ready - t0, "start_s": t1 - t_ready,
+        "work_wall_s": t2 - t1, "work_cpu_s": c2 - c1, "stop_s": t3 - t2,
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "rss_before_kb": rss_before_kb, "energy_kwh": energy_kwh,
     }))

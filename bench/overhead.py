@@ -67,7 +67,7 @@ def worker(mode: str, workload: str, units: int, interval_s: float) -> dict[str,
 
 
 def calibrate(workload: str, seconds: float) -> int:
-    probe_units = 20 if workload == "python" else 200
+    probe_units = 400 if workload == "python" else 4000  # about 2 s each
     r = worker("none", workload, probe_units, 1.0)
     return max(1, int(probe_units * seconds / r["work_wall_s"]))
 
@@ -98,6 +98,7 @@ def overhead(workload: str, seconds: float, reps: int) -> dict[str, dict[str, fl
             "work_cpu_s": cpu,
             "wall_overhead_pct": 100 * (wall / base_wall - 1),
             "cpu_overhead_pct": 100 * (cpu / base_cpu - 1),
+            "import_and_init_ms": 1e3 * statistics.median(r["import_and_init_s"] for r in runs),
             "start_ms": 1e3 * statistics.median(r["start_s"] for r in runs),
             "stop_ms": 1e3 * statistics.median(r["stop_s"] for r in runs),
             "rss_added_mb": (statistics.median(r["maxrss_kb"] for r in runs) - base_rss) / 1024,

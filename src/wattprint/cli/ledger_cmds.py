@@ -119,7 +119,7 @@ def export(fmt: str, output: str, project: str | None, tag: str | None, status: 
     if fmt == "parquet" and output == "-":
         raise ConfigError("--format parquet needs --output FILE")
     found = _query(project, tag, status, since, until, None)
-    export_runs(found, output, fmt)
+    export_runs(found, output, "parquet" if fmt == "parquet" else "csv")
     if output != "-":
         click.echo(f"wrote {len(found)} runs to {output}", err=True)
 

@@ -6,7 +6,7 @@ a run (argument > ``WATTPRINT_ZONE`` > config > cloud metadata if opted in >
 time zone > world average); ``default_pue()`` gives a provider's published PUE.
 
 Names load lazily, so importing one submodule does not pull in the others
-(``resolve`` brings ``urllib``).
+(``urllib`` is imported only for the opt-in metadata call).
 """
 
 from __future__ import annotations

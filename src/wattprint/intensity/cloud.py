@@ -11,8 +11,6 @@ on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from wattprint.errors import ProviderError
@@ -93,6 +91,9 @@ def fetch_region(
 
 
 def _request(url: str, headers: dict[str, str], timeout_s: float, method: str = "GET") -> str:
+    # Imported here: urllib costs ~30 ms and only the opt-in metadata path needs it.
+    import urllib.request
+
     # An empty ProxyHandler: metadata endpoints are link-local and must never go via a proxy.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     req = urllib.request.Request(url, headers=headers, method=method)

@@ -38,12 +38,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+# The sensors' one heavy dependency, loaded with the Tracker class (not with
+# ``import wattprint``) so that ``start()`` only detects and reads.
+import psutil  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
+
 from wattprint.account.footprint import ON_PREMISE_PUE, make_footprint
 from wattprint.clock import Clock, SystemClock
 from wattprint.config import Settings, load_settings
 from wattprint.errors import WattprintError
+from wattprint.intensity.pue import default_pue
+from wattprint.intensity.resolve import resolve_zone
+from wattprint.intensity.zones import load_catalog
 from wattprint.measure.sampler import Sampler
 from wattprint.measure.sensors.base import Sensor
+from wattprint.measure.sensors.detect import default_sensors, fallback_sensor
 from wattprint.model import Footprint, Intensity, Phase, Run, RunStatus, ZoneChoice
 
 if TYPE_CHECKING:
@@ -157,8 +165,6 @@ class Tracker:
         sensors = self._given_sensors
         if sensors is None:
             sensors = self._detect()
-        from wattprint.measure.sensors.detect import fallback_sensor
-
         pid = self._tree_pid()
         self._sampler = Sampler(
             sensors,
@@ -181,8 +187,6 @@ class Tracker:
         return self.pid if self.pid is not None else os.getpid()
 
     def _detect(self) -> list[Sensor]:
-        from wattprint.measure.sensors.detect import default_sensors
-
         gpu_ids = self.settings.gpu_ids
         sensors, notes = default_sensors(pid=self._tree_pid(), gpu_ids=gpu_ids)
         self._notes.extend(notes)
@@ -358,10 +362,6 @@ class Tracker:
 
 def _locate(settings: Settings) -> _Where:
     """Zone choice, intensity and PUE for the settings."""
-    from wattprint.intensity.pue import default_pue
-    from wattprint.intensity.resolve import resolve_zone
-    from wattprint.intensity.zones import load_catalog
-
     catalog = load_catalog()
     explicit = settings.zone if settings.source_of("zone") == "argument" else None
     config_zone = None if explicit else settings.zone

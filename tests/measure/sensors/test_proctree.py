@@ -12,7 +12,7 @@ def family() -> tuple[FakeKernel, ProcessTree]:
     k.spawn(101, ppid=100)
     k.spawn(102, ppid=101)  # grandchild
     k.run(100, 5.0)  # before tracking: not counted
-    return k, ProcessTree(100, FakePsutil(k))
+    return k, ProcessTree(100, FakePsutil(k), rediscover_s=0.0)
 
 
 def test_tree_cpu_delta_counts_descendants() -> None:
@@ -81,3 +81,17 @@ def test_reap_racing_with_the_read_does_not_double_count() -> None:
     first = tree.cpu_seconds_delta()
     second = tree.cpu_seconds_delta()  # now 100's children_user shows 101's 2.5 s
     assert first + second == pytest.approx(0.5)
+
+
+def test_new_children_are_found_at_the_next_scan_with_all_their_time() -> None:
+    k = FakeKernel()
+    k.spawn(100)
+    now = [0.0]
+    tree = ProcessTree(100, FakePsutil(k), rediscover_s=5.0, monotonic=lambda: now[0])
+    k.spawn(101, ppid=100)
+    k.run(101, 0.8)
+    now[0] = 1.0
+    assert tree.cpu_seconds_delta() == 0.0  # not scanned yet: no /proc walk this read
+    k.run(101, 0.2)
+    now[0] = 5.0
+    assert tree.cpu_seconds_delta() == pytest.approx(1.0)  # found, counted in full

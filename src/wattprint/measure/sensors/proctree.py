@@ -18,8 +18,17 @@ keep it:
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+#: Seconds between scans for new descendants. A scan reads every /proc entry,
+#: and in a sampler thread each read gives the GIL away to a CPU-bound main
+#: thread for up to the switch interval, so scans are kept rare; the CPU time
+#: of a child born and reaped between scans still arrives through its parent's
+#: ``children_*`` times.
+REDISCOVER_S = 5.0
 
 
 @dataclass
@@ -51,8 +60,18 @@ class ProcessTree:
         psutil.NoSuchProcess: From the constructor when ``pid`` does not exist.
     """
 
-    def __init__(self, pid: int, psutil: Any) -> None:
+    def __init__(
+        self,
+        pid: int,
+        psutil: Any,
+        *,
+        rediscover_s: float = REDISCOVER_S,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._ps = psutil
+        self._rediscover_s = rediscover_s
+        self._monotonic = monotonic
+        self._last_scan = monotonic()
         self._gone = (psutil.NoSuchProcess, psutil.AccessDenied)
         self._root = psutil.Process(pid)
         self._tracked: dict[tuple[int, float], _Tracked] = {}
@@ -67,6 +86,10 @@ class ProcessTree:
 
     def _discover(self, *, baseline: bool = False) -> float:
         """Track new descendants; return CPU seconds of those new since baseline."""
+        now = self._monotonic()
+        if not baseline and now - self._last_scan < self._rediscover_s:
+            return 0.0
+        self._last_scan = now
         try:
             procs = [self._root, *self._root.children(recursive=True)]
         except self._gone:
@@ -119,13 +142,10 @@ class ProcessTree:
 
         Shared pages are counted once per process, so this is an upper bound
         (PSS would be exact but costs a full ``smaps`` read per process).
+        Covers the processes found by the last scan (see ``REDISCOVER_S``).
         """
-        try:
-            procs = [self._root, *self._root.children(recursive=True)]
-        except self._gone:
-            return 0.0
         total = 0.0
-        for proc in procs:
+        for proc in [t.proc for t in self._tracked.values() if t.alive]:
             try:
                 total += float(proc.memory_info().rss)
             except self._gone:
