@@ -178,3 +178,13 @@ def test_signal_is_forwarded_and_run_saved_interrupted(db: str, tmp_path: Path, 
     run = _json_tail(out)
     assert run["status"] == "interrupted", err
     assert sig.name in run["error"]
+
+
+def test_short_busy_child_is_counted_up_to_its_exit(db: str, capfd) -> None:  # type: ignore[no-untyped-def]
+    # The child ends long before the first 1 s tick: only the final reading,
+    # taken before the child is reaped, can see its CPU time.
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    assert main(["run", "--zone", "DE", "--json", "--", PY, "-c", busy]) == 0
+    run = _json_tail(capfd.readouterr().out)
+    cpu = next(d for d in run["devices"] if d["kind"] == "cpu")
+    assert cpu["energy_j"] > 0.5, cpu

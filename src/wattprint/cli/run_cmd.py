@@ -83,19 +83,41 @@ def run(
             proc.kill()  # never leave an untracked child behind
             proc.wait()
             raise
-        returncode = proc.wait()
+        returncode = _wait_unreaped(proc)
+        status = _status(returncode, received)
+        error = "" if status is RunStatus.FINISHED else _describe(returncode, received)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", LedgerFallbackWarning)
+            # The child is a zombie now: its final CPU times are still readable.
+            result = tracker.stop(status, error=error)
+        proc.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    status = _status(returncode, received)
-    error = "" if status is RunStatus.FINISHED else _describe(returncode, received)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", LedgerFallbackWarning)
-        result = tracker.stop(status, error=error)
     for w in caught:
         click.echo(f"wattprint: {w.message}", err=True)
     _report(result, as_json)
     return returncode if returncode >= 0 else 128 - returncode
+
+
+def _wait_unreaped(proc: subprocess.Popen[bytes]) -> int:
+    """Wait for the child to exit without reaping it; return its exit code.
+
+    Reaping would drop the child's CPU times from /proc before the tracker's
+    final reading, losing all the work done since the last sample.
+    """
+    waitid = getattr(os, "waitid", None)
+    if waitid is None:  # pragma: no cover - platforms without waitid
+        return proc.wait()
+    try:
+        info = waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+    except ChildProcessError:
+        return proc.wait()
+    if info is None:  # pragma: no cover - only with WNOHANG
+        return proc.wait()
+    if info.si_code == os.CLD_EXITED:
+        return int(info.si_status)
+    return -int(info.si_status)
 
 
 def _install_forwarding(
