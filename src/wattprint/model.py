@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from wattprint.units import kwh_to_j
+
 
 class DeviceKind(str, enum.Enum):
     """What a measured device is."""
@@ -242,7 +244,7 @@ class Run:
     @property
     def flops_per_w(self) -> float | None:
         """FLOP per joule (= FLOPS/W) when a FLOP count was given."""
-        it_j = self.footprint.it_energy_kwh * 3_600_000.0
+        it_j = kwh_to_j(self.footprint.it_energy_kwh)
         if self.flops is None or it_j <= 0:
             return None
         return self.flops / it_j

@@ -52,7 +52,15 @@ from wattprint.intensity.zones import load_catalog
 from wattprint.measure.sampler import Sampler
 from wattprint.measure.sensors.base import Sensor
 from wattprint.measure.sensors.detect import default_sensors, fallback_sensor
-from wattprint.model import Footprint, Intensity, Phase, Run, RunStatus, ZoneChoice
+from wattprint.model import (
+    DeviceEnergy,
+    Footprint,
+    Intensity,
+    Phase,
+    Run,
+    RunStatus,
+    ZoneChoice,
+)
 
 if TYPE_CHECKING:
     from wattprint.store.ledger import Ledger
@@ -252,10 +260,12 @@ class Tracker:
         """Footprint so far (or final, once stopped)."""
         if self._run is not None:
             return self._run.footprint
-        sampler = self._require_started()
-        assert self._where is not None
+        return self._footprint(self._require_started().results())
+
+    def _footprint(self, devices: Sequence[DeviceEnergy]) -> Footprint:
+        assert self._where is not None, "start() locates the run first"
         return make_footprint(
-            sampler.results(),
+            devices,
             pue=self._where.pue,
             pue_source=self._where.pue_source,
             intensity=self._where.intensity,
@@ -304,12 +314,7 @@ class Tracker:
             ended_utc=ended,
             duration_s=sampler.elapsed_s(),
             host=self.host,
-            footprint=make_footprint(
-                devices,
-                pue=self._where.pue,
-                pue_source=self._where.pue_source,
-                intensity=self._where.intensity,
-            ),
+            footprint=self._footprint(devices),
             zone_choice=self._where.choice,
             devices=devices,
             phases=tuple(self._phases),
