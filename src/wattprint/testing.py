@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from wattprint.model import Device, DeviceKind, Method, Reading
 
@@ -158,3 +159,59 @@ class FakeSensor:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class FakeProvider:
+    """An intensity provider that serves series given in advance, for tests and demos.
+
+    ``current()`` answers the value at the injected clock's now; ``history``
+    and ``forecast`` slice the stored series. A zone without a series raises
+    :class:`~wattprint.errors.ProviderError`, like a live provider would.
+
+    Example::
+
+        provider = FakeProvider({"DE": series}, clock=FakeClock(now=...))
+    """
+
+    name = "fake"
+
+    def __init__(self, series: dict[str, Any], clock: Any = None) -> None:
+        self._series = dict(series)
+        self._clock = clock
+        self.calls: list[tuple[str, str]] = []
+
+    def _get(self, zone: str) -> Any:
+        from wattprint.errors import ProviderError
+
+        if zone not in self._series:
+            raise ProviderError(f"fake provider has no data for zone {zone}")
+        return self._series[zone]
+
+    def current(self, zone: str) -> Any:
+        """Value at the clock's now (or the last value without a clock)."""
+        from wattprint.model import Intensity
+
+        self.calls.append(("current", zone))
+        series = self._get(zone)
+        now = self._clock.now() if self._clock is not None else series.end_utc - timedelta(
+            seconds=series.step_s)
+        return Intensity(zone, series.value_at(now), series.source or "fake", None,
+                         f"{series.step_s}s")
+
+    def history(self, zone: str, start_utc: datetime, end_utc: datetime) -> Any:
+        """The stored series between the two instants."""
+        self.calls.append(("history", zone))
+        return self._get(zone).between(start_utc, end_utc)
+
+    def forecast(self, zone: str, start_utc: datetime, end_utc: datetime) -> Any:
+        """The stored series between the two instants, marked as a forecast."""
+        from dataclasses import replace
+
+        self.calls.append(("forecast", zone))
+        return replace(self._get(zone).between(start_utc, end_utc), kind="forecast")
+
+    def probe(self) -> Any:
+        """Always available."""
+        from wattprint.intensity.providers.base import ProviderStatus
+
+        return ProviderStatus(self.name, True)

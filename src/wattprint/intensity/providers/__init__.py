@@ -1,0 +1,1 @@
+"""Carbon-intensity providers: embedded data, files and live APIs, one protocol."""
