@@ -248,3 +248,111 @@ class Run:
         if self.flops is None or it_j <= 0:
             return None
         return self.flops / it_j
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A project's carbon budget for one UTC month (``"2026-11"``) or every month (``"*"``)."""
+
+    project: str
+    month: str
+    limit_co2e_kg: float
+    created_utc: datetime
+    updated_utc: datetime
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """How much of a project's carbon budget a UTC month has used.
+
+    Attributes:
+        project: The project.
+        month: The UTC month asked about (``"2026-11"``).
+        limit_co2e_kg: The budget that applies, or None when none is set.
+        spent_co2e_kg: Emissions of the project's runs that started in the month.
+        budget_month: Which budget applies: ``month`` itself or ``"*"`` (every
+            month); empty when none is set.
+        overruns: Number of recorded overruns (critical jobs run over budget).
+        overrun_co2e_kg: Their total amount over budget.
+    """
+
+    project: str
+    month: str
+    limit_co2e_kg: float | None
+    spent_co2e_kg: float
+    budget_month: str = ""
+    overruns: int = 0
+    overrun_co2e_kg: float = 0.0
+
+    @property
+    def remaining_co2e_kg(self) -> float | None:
+        """Limit minus spent (negative once over), or None without a budget."""
+        if self.limit_co2e_kg is None:
+            return None
+        return self.limit_co2e_kg - self.spent_co2e_kg
+
+    @property
+    def used_pct(self) -> float | None:
+        """Spent as a percentage of the limit, or None without a budget.
+
+        A zero limit counts as 100 % used once anything is spent.
+        """
+        if self.limit_co2e_kg is None:
+            return None
+        if self.limit_co2e_kg <= 0:
+            return 100.0 if self.spent_co2e_kg > 0 else 0.0
+        return 100.0 * self.spent_co2e_kg / self.limit_co2e_kg
+
+
+@dataclass(frozen=True)
+class BudgetOverrun:
+    """A job that ran over its project's monthly budget (a critical job is never held).
+
+    ``actual_co2e_kg`` stays None until the run has been measured.
+    """
+
+    id: str
+    project: str
+    month: str
+    expected_co2e_kg: float
+    overrun_kg: float
+    tier: str
+    reason: str
+    recorded_utc: datetime
+    run_id: str | None = None
+    job_name: str = ""
+    actual_co2e_kg: float | None = None
+
+
+@dataclass(frozen=True)
+class CarbonAwareRecord:
+    """What a carbon-aware run planned next to what it achieved.
+
+    Attributes:
+        run_id: The tracked run.
+        planned_zone: Zone the plan chose.
+        planned_start_utc: Planned start (first slot).
+        planned_end_utc: Planned end (last slot).
+        planned_intensity_g_per_kwh: Energy-weighted mean intensity the plan expected.
+        achieved_intensity_g_per_kwh: Mean intensity while it actually ran (None
+            until known).
+        expected_co2e_kg: Emissions the plan expected.
+        baseline_co2e_kg: Emissions had it started at once in the home zone.
+        mode: ``"window"``, ``"slots"``, ``"threshold"`` or ``"now"``.
+        tier: ``"critical"``, ``"standard"`` or ``"flexible"``.
+        waited_s: How long the job waited before starting.
+        intensity_source: Where the intensity series came from.
+    """
+
+    run_id: str
+    planned_zone: str
+    planned_start_utc: datetime
+    planned_end_utc: datetime
+    planned_intensity_g_per_kwh: float
+    achieved_intensity_g_per_kwh: float | None
+    expected_co2e_kg: float
+    baseline_co2e_kg: float
+    mode: str
+    tier: str
+    waited_s: float
+    intensity_source: str

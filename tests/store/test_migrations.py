@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -41,12 +42,14 @@ def test_migration_builds_exactly_the_metadata(migrated_url: str) -> None:
     engine = create_engine(migrated_url)
     names = set(inspect(engine).get_table_names())
     engine.dispose()
-    assert names == {"alembic_version", "runs", "run_tags", "devices", "phases", "trace_points"}
+    assert names == {"alembic_version", "runs", "run_tags", "devices", "phases", "trace_points",
+                     "budgets", "budget_overruns", "carbon_aware"}
 
 
-def test_foreign_keys_cascade(migrated_url: str) -> None:
+@pytest.mark.parametrize("table", ["trace_points", "carbon_aware"])
+def test_foreign_keys_cascade(migrated_url: str, table: str) -> None:
     engine = create_engine(migrated_url)
-    fks = inspect(engine).get_foreign_keys("trace_points")
+    fks = inspect(engine).get_foreign_keys(table)
     engine.dispose()
     assert [(fk["referred_table"], fk["options"].get("ondelete")) for fk in fks] == [
         ("runs", "CASCADE")
@@ -80,3 +83,60 @@ def test_unknown_newer_revision_is_a_clear_error(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(LedgerError, match="newer wattprint"):
         Ledger(url).open()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path}/ledger.db"
+
+
+def test_upgrade_from_0001_keeps_runs_and_adds_budgets(any_url: str) -> None:
+    from alembic import command
+    from sample_runs import T0, make_run
+    from sqlalchemy import insert
+
+    from wattprint.store import rows
+    from wattprint.store.schema import runs
+
+    run = make_run("old-run", project="vision", tags=(), trace_points=0)
+    engine = create_engine(any_url)
+    config = _alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(insert(runs).values(rows.run_values(run, T0)))
+    assert migrate.current_revision(engine) == "0001"
+    engine.dispose()
+
+    with Ledger(any_url) as ledger:
+        assert ledger.get_run("old-run") == dataclasses.replace(run, devices=(), phases=())
+        assert ledger.spent_co2e_kg("vision", T0.strftime("%Y-%m")) == pytest.approx(run.co2e_kg)
+        ledger.set_budget("vision", 50.0)
+        assert ledger.budget_state("vision", "2024-05").limit_co2e_kg == 50.0
+    engine = create_engine(any_url)
+    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0002"
+    engine.dispose()
+
+
+def test_downgrade_to_0001_drops_only_the_new_tables(tmp_path: Path) -> None:
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path}/l.db"
+    Ledger(url).open().close()
+    engine = create_engine(url)
+    config = _alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+    names = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert names == {"alembic_version", "runs", "run_tags", "devices", "phases", "trace_points"}

@@ -15,10 +15,12 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, and_, create_engine, event, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
@@ -162,3 +164,28 @@ def ensure_parent(url: URL) -> None:
     target = path if path.exists() else path.parent
     if not os.access(target, os.W_OK):
         raise LedgerError(f"ledger {path} is not writable (check its permissions or WATTPRINT_DB)")
+
+
+def upsert(
+    conn: Connection, table: Table, values: Mapping[str, Any], keys: Sequence[str],
+    *, keep: Sequence[str] = (),
+) -> None:
+    """Insert ``values`` into ``table``, or update the row with the same ``keys``.
+
+    Columns named in ``keep`` (a ``created_utc``) are written on insert only.
+    SQLite and PostgreSQL use ``INSERT ... ON CONFLICT DO UPDATE``; any other
+    backend falls back to an update, then an insert.
+    """
+    dialect = conn.dialect.name
+    changed_names = [k for k in values if k not in keys and k not in keep]
+    if dialect in ("sqlite", "postgresql"):
+        make_insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        stmt = make_insert(table).values(dict(values))
+        changed = {k: stmt.excluded[k] for k in changed_names}
+        index = [table.c[k] for k in keys]
+        conn.execute(stmt.on_conflict_do_update(index_elements=index, set_=changed))
+        return
+    where = and_(*(table.c[k] == values[k] for k in keys))
+    found = conn.execute(update(table).where(where).values({k: values[k] for k in changed_names}))
+    if not found.rowcount:
+        conn.execute(insert(table).values(dict(values)))

@@ -18,16 +18,39 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from wattprint.clock import Clock, SystemClock
 from wattprint.errors import LedgerError, RunNotFoundError
-from wattprint.model import Footprint, Run, RunStatus, ZoneChoice
-from wattprint.store import migrate, rows
-from wattprint.store.engine import ensure_parent, make_engine, mask, sqlite_path, to_url, writing
-from wattprint.store.schema import devices, phases, run_tags, runs, trace_points
+from wattprint.model import (
+    Budget,
+    BudgetOverrun,
+    BudgetState,
+    CarbonAwareRecord,
+    Footprint,
+    Run,
+    RunStatus,
+    ZoneChoice,
+)
+from wattprint.store import budgets, carbon_aware, migrate, rows
+from wattprint.store.engine import (
+    ensure_parent,
+    make_engine,
+    mask,
+    sqlite_path,
+    to_url,
+    upsert,
+    writing,
+)
+from wattprint.store.schema import (
+    budget_overruns,
+    devices,
+    phases,
+    run_tags,
+    runs,
+    trace_points,
+)
 
 _CHILD_TABLES: tuple[tuple[str, Table], ...] = (
     ("tags", run_tags), ("devices", devices), ("phases", phases), ("trace_points", trace_points),
@@ -134,7 +157,7 @@ class Ledger:
         values = rows.run_values(run, self._clock.now())
         children = rows.child_rows(run)
         with self._errors(f"save run {run.id}"), self._connect(write=True) as conn:
-            _upsert_run(conn, values)
+            upsert(conn, runs, values, ["id"])
             for attr, table in _CHILD_TABLES:
                 conn.execute(delete(table).where(table.c.run_id == run.id))
                 items = getattr(children, attr)
@@ -227,6 +250,69 @@ class Ledger:
             imported.append(run.id)
         return imported
 
+    def set_budget(self, project: str, limit_co2e_kg: float, month: str | None = None) -> Budget:
+        """Set a project's carbon budget for a UTC month (``YYYY-MM``) or, by default, every month.
+
+        Raises:
+            ConfigError: Negative limit or malformed month.
+        """
+        key = budgets.EVERY_MONTH if month is None else budgets.parse_month(month)
+        limit = budgets.check_limit(limit_co2e_kg)
+        with self._errors(f"set budget of {project}"), self._connect(write=True) as conn:
+            budgets.put_budget(conn, project, key, limit, self._clock.now())
+            return next(b for b in budgets.select_budgets(conn, project) if b.month == key)
+
+    def budgets(self, project: str | None = None) -> list[Budget]:
+        """Budgets (of one project, or all), by project then month."""
+        with self._errors("list budgets"), self._connect() as conn:
+            return budgets.select_budgets(conn, project)
+
+    def spent_co2e_kg(self, project: str, month: str) -> float:
+        """Emissions (kg CO2e) of the project's runs started in the UTC month ``YYYY-MM``."""
+        month = budgets.parse_month(month)
+        with self._errors(f"sum emissions of {project}"), self._connect() as conn:
+            return budgets.spent(conn, project, month)
+
+    def budget_state(self, project: str, month: str) -> BudgetState:
+        """Limit (None if unset), spending and overruns of a project in a UTC month."""
+        month = budgets.parse_month(month)
+        with self._errors(f"read budget of {project}"), self._connect() as conn:
+            return budgets.state(conn, project, month)
+
+    def record_overrun(
+        self, *, project: str, month: str, expected_co2e_kg: float, overrun_kg: float,
+        tier: str, reason: str, run_id: str | None = None, job_name: str = "",
+        actual_co2e_kg: float | None = None,
+    ) -> BudgetOverrun:
+        """Record that a (critical) job runs over its project's budget for ``month``."""
+        values = budgets.overrun_values(
+            project=project, month=month, expected_co2e_kg=expected_co2e_kg,
+            overrun_kg=overrun_kg, tier=tier, reason=reason, recorded_utc=self._clock.now(),
+            run_id=run_id, job_name=job_name, actual_co2e_kg=actual_co2e_kg,
+        )
+        with self._errors(f"record overrun of {project}"), self._connect(write=True) as conn:
+            conn.execute(insert(budget_overruns).values(values))
+        return BudgetOverrun(**values)
+
+    def overruns(self, project: str | None = None, month: str | None = None) -> list[BudgetOverrun]:
+        """Recorded overruns, oldest first."""
+        with self._errors("list overruns"), self._connect() as conn:
+            return budgets.select_overruns(conn, project, month)
+
+    def save_carbon_aware(self, record: CarbonAwareRecord) -> None:
+        """Insert or replace the planned-vs-achieved record of a saved run.
+
+        Raises:
+            RunNotFoundError: The run is not in the ledger.
+        """
+        with self._errors(f"save plan of run {record.run_id}"), self._connect(write=True) as c:
+            carbon_aware.put(c, record, self._clock.now())
+
+    def carbon_aware(self, run_id: str) -> CarbonAwareRecord | None:
+        """The carbon-aware record of the run with exactly this id, or None."""
+        with self._errors(f"read plan of run {run_id}"), self._connect() as conn:
+            return carbon_aware.get(conn, run_id)
+
     def _resolve(self, conn: Connection, id_or_prefix: str) -> str:
         if conn.execute(select(runs.c.id).where(runs.c.id == id_or_prefix)).first():
             return id_or_prefix
@@ -268,18 +354,6 @@ def _reason(e: SQLAlchemyError) -> str:
     if "database is locked" in text:
         text += " (another process held the database for more than 30 s)"
     return text
-
-
-def _upsert_run(conn: Connection, values: dict[str, Any]) -> None:
-    dialect = conn.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        make_insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        stmt = make_insert(runs).values(values)
-        changed = {k: stmt.excluded[k] for k in values if k != "id"}
-        conn.execute(stmt.on_conflict_do_update(index_elements=[runs.c.id], set_=changed))
-        return
-    if not conn.execute(update(runs).where(runs.c.id == values["id"]).values(values)).rowcount:
-        conn.execute(insert(runs).values(values))
 
 
 def _load_children(

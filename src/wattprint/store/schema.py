@@ -6,6 +6,12 @@ phases and power trace live in child tables that cascade on delete. Every
 child table carries a ``seq`` column so a run reads back in the order it
 was written.
 
+Carbon budgets (``budgets``, keyed by project and month, ``"*"`` meaning
+every month), the overruns of critical jobs (``budget_overruns``; its
+``run_id`` is plain text, as a job may be submitted before its run exists)
+and the plan of each carbon-aware run (``carbon_aware``, cascading with its
+run) came with revision 0002.
+
 Times are stored as timezone-aware UTC (:class:`UtcDateTime`): PostgreSQL
 keeps ``timestamptz``; SQLite, which has no time zone type, stores naive
 UTC text and gets ``tzinfo=UTC`` back on read.
@@ -35,7 +41,7 @@ from sqlalchemy import (
 )
 
 #: Alembic revision the code expects; equals the head of ``migrations/versions``.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -172,4 +178,49 @@ trace_points = Table(
     Column("utilisation_pct", Float),
     Column("memory_used_bytes", Float),
     Column("temperature_c", Float),
+)
+
+budgets = Table(
+    "budgets",
+    metadata,
+    Column("project", String, primary_key=True),
+    Column("month", String, primary_key=True),  # "YYYY-MM" or "*" (every month)
+    Column("limit_co2e_kg", Float, nullable=False),
+    Column("created_utc", UtcDateTime, nullable=False),
+    Column("updated_utc", UtcDateTime, nullable=False),
+)
+
+budget_overruns = Table(
+    "budget_overruns",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("run_id", String),
+    Column("job_name", String, nullable=False),
+    Column("project", String, nullable=False),
+    Column("month", String, nullable=False),
+    Column("expected_co2e_kg", Float, nullable=False),
+    Column("actual_co2e_kg", Float),
+    Column("overrun_kg", Float, nullable=False),
+    Column("tier", String, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_utc", UtcDateTime, nullable=False),
+    Index(None, "project"),
+)
+
+carbon_aware = Table(
+    "carbon_aware",
+    metadata,
+    _run_fk(),
+    Column("planned_zone", String, nullable=False),
+    Column("planned_start_utc", UtcDateTime, nullable=False),
+    Column("planned_end_utc", UtcDateTime, nullable=False),
+    Column("planned_intensity_g_per_kwh", Float, nullable=False),
+    Column("achieved_intensity_g_per_kwh", Float),
+    Column("expected_co2e_kg", Float, nullable=False),
+    Column("baseline_co2e_kg", Float, nullable=False),
+    Column("mode", String, nullable=False),
+    Column("tier", String, nullable=False),
+    Column("waited_s", Float, nullable=False),
+    Column("intensity_source", Text, nullable=False),
+    Column("updated_utc", UtcDateTime, nullable=False),
 )
