@@ -87,6 +87,52 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: Live intensity providers the ``provider`` setting may name; ``none`` = embedded data only.
+PROVIDERS = ("electricitymaps", "watttime", "ukgrid", "static", "none")
+
+
+def _provider(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in PROVIDERS:
+        raise ValueError(f"expected one of {', '.join(PROVIDERS)}, got {value!r}")
+    return text
+
+
+def _url(value: Any) -> str:
+    text = str(value).strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    return text
+
+
+def _non_negative_float(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if not number >= 0:
+        raise ValueError(f"must be >= 0, got {value!r}")
+    return number
+
+
+def _mapping(value: Any) -> dict[str, str]:
+    """``{"US-CAL-CISO": "CAISO_NORTH"}`` from a TOML table or ``"ZONE=REGION,..."``."""
+    if isinstance(value, Mapping):
+        return {str(k).strip(): str(v).strip() for k, v in value.items()}
+    pairs = [item.strip() for item in str(value).split(",") if item.strip()]
+    out = {}
+    for pair in pairs:
+        zone, sep, region = pair.partition("=")
+        if not sep or not zone.strip() or not region.strip():
+            raise ValueError(f"expected ZONE=REGION pairs separated by commas, got {pair!r}")
+        out[zone.strip()] = region.strip()
+    return out
+
+
+#: Keys whose values are credentials: never echoed in messages or reprs.
+SECRET_KEYS = frozenset({"electricitymaps_token", "watttime_password"})
+
+
 #: key -> (parser, default)
 _KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "project": (_text, "default"),
@@ -98,6 +144,16 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "scope": (_scope, "process"),
     "cloud_metadata": (_bool, False),
     "gpu_ids": (_gpu_ids, None),
+    "provider": (_provider, None),
+    "electricitymaps_token": (_text, None),
+    "electricitymaps_url": (_url, "https://api.electricitymap.org"),
+    "watttime_username": (_text, None),
+    "watttime_password": (_text, None),
+    "watttime_url": (_url, "https://api.watttime.org"),
+    "watttime_regions": (_mapping, None),
+    "ukgrid_url": (_url, "https://api.carbonintensity.org.uk"),
+    "provider_cache_ttl_s": (_non_negative_float, 600.0),
+    "provider_timeout_s": (_positive_float(), 10.0),
 }
 
 
@@ -114,6 +170,19 @@ class Settings:
     scope: str = "process"
     cloud_metadata: bool = False
     gpu_ids: tuple[int, ...] | None = None
+    #: Live intensity provider asked before the embedded data (``None``/``"none"``: no live one).
+    provider: str | None = None
+    electricitymaps_token: str | None = field(default=None, repr=False)
+    electricitymaps_url: str = "https://api.electricitymap.org"
+    watttime_username: str | None = None
+    watttime_password: str | None = field(default=None, repr=False)
+    watttime_url: str = "https://api.watttime.org"
+    #: Grid zone -> WattTime region (``{"US-CAL-CISO": "CAISO_NORTH"}``).
+    watttime_regions: Mapping[str, str] | None = None
+    ukgrid_url: str = "https://api.carbonintensity.org.uk"
+    #: How long live provider answers are reused from the on-disk cache (0 = never).
+    provider_cache_ttl_s: float = 600.0
+    provider_timeout_s: float = 10.0
     sources: Mapping[str, str] = field(default_factory=dict)
 
     def source_of(self, key: str) -> str:
@@ -204,7 +273,9 @@ def _parse(key: str, raw: Any, parse: Callable[[Any], Any], source: str) -> Any:
         return parse(raw)
     except ValueError as exc:
         where = f"WATTPRINT_{key.upper()}" if source == "env" else source
-        raise ConfigError(f"invalid {key} from {where}: {exc}") from None
+        # A credential's value must not reach a message (it may end up in a CI log).
+        reason = "value not accepted" if key in SECRET_KEYS else str(exc)
+        raise ConfigError(f"invalid {key} from {where}: {reason}") from None
 
 
 def _reject_unknown(layers: list[tuple[str, Mapping[str, Any]]]) -> None:
