@@ -19,8 +19,10 @@ H = 3600
 Q = 900  # the brute-force grid: every quarter hour
 
 
-def series(zone: str, values: list[float], start: datetime = T0, step_s: int = H) -> IntensitySeries:
-    return IntensitySeries(zone, start, step_s, np.array(values, dtype=float), source=f"test {zone}")
+def series(zone: str, values: list[float], start: datetime = T0,
+           step_s: int = H) -> IntensitySeries:
+    return IntensitySeries(zone, start, step_s, np.array(values, dtype=float),
+                           source=f"test {zone}")
 
 
 def job(hours: float, deadline_h: float, zones: tuple[str, ...] = ("A",), **kw: object) -> Job:

@@ -74,3 +74,64 @@ def fmt_duration(seconds: float) -> str:
     minutes, sec = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{sec:02d}"
+
+
+_DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0}
+_ENERGY_UNITS = {"wh": 1e-3, "kwh": 1.0, "mwh": 1e3, "j": 1 / 3.6e6, "kj": 1 / 3.6e3,
+                 "mj": 1 / 3.6}
+_POWER_UNITS = {"w": 1.0, "kw": 1e3, "mw": 1e6}
+
+
+def parse_duration_s(text: str, name: str) -> float:
+    """Parse ``4h``, ``90m``, ``1h30m``, ``2d``, ``45s`` or plain seconds into seconds."""
+    import re
+
+    raw = text.strip().lower()
+    try:
+        return _positive(float(raw), name, text)
+    except ValueError:
+        pass
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*(d|h|min|m|s)", raw)
+    if not parts or re.sub(r"(\d+(?:\.\d+)?)\s*(d|h|min|m|s)", "", raw).strip():
+        raise ConfigError(f"{name}: expected a duration like 4h, 90m, 1h30m or 2d, got {text!r}")
+    return _positive(sum(float(n) * _DURATION_UNITS[u] for n, u in parts), name, text)
+
+
+def parse_energy_kwh(text: str, name: str = "--energy") -> float:
+    """Parse ``12kWh``, ``500Wh``, ``3.6MJ`` (plain numbers are kWh) into kWh."""
+    value, unit = _split_unit(text, name, "an energy like 12kWh or 500Wh")
+    if unit and unit not in _ENERGY_UNITS:
+        raise ConfigError(f"{name}: unknown energy unit {unit!r} in {text!r} "
+                          "(use Wh, kWh, MWh, J, kJ or MJ)")
+    return _positive(value * _ENERGY_UNITS.get(unit, 1.0), name, text)
+
+
+def parse_power_w(text: str, name: str = "--power") -> float:
+    """Parse ``700W``, ``1.2kW`` (plain numbers are W) into watts."""
+    value, unit = _split_unit(text, name, "a power like 700W or 1.2kW")
+    if unit and unit not in _POWER_UNITS:
+        raise ConfigError(f"{name}: unknown power unit {unit!r} in {text!r} (use W, kW or MW)")
+    return _positive(value * _POWER_UNITS.get(unit, 1.0), name, text)
+
+
+def _split_unit(text: str, name: str, expected: str) -> tuple[float, str]:
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if not match:
+        raise ConfigError(f"{name}: expected {expected}, got {text!r}")
+    return float(match.group(1)), match.group(2).lower()
+
+
+def _positive(value: float, name: str, text: str) -> float:
+    if not value > 0:
+        raise ConfigError(f"{name}: must be > 0, got {text!r}")
+    return value
+
+
+def parse_zones(text: str, name: str = "--zones") -> tuple[str, ...]:
+    """Split ``DE,FR,GB`` into zone ids (order kept, duplicates dropped)."""
+    zones = tuple(dict.fromkeys(z.strip() for z in text.split(",") if z.strip()))
+    if not zones:
+        raise ConfigError(f"{name}: give at least one zone, e.g. DE,FR,GB")
+    return zones

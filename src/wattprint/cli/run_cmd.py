@@ -9,6 +9,7 @@ import subprocess
 import sys
 import warnings
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -34,12 +35,35 @@ _FORWARDED = (signal.SIGINT, signal.SIGTERM)
 @click.option("--gpu-ids", default=None, help="Comma-separated GPU indices to measure.")
 @click.option("--flops", type=float, default=None, help="FLOP count of the job, for FLOPS/W.")
 @click.option("--no-save", is_flag=True, help="Do not record the run in the ledger.")
+@click.option("--when", type=click.Choice(["now", "green"]), default="now", show_default=True,
+              help="green: wait for the cleanest time before the deadline, then run.")
+@click.option("--deadline", default=None, help="With --when green: finish within (12h) or by "
+              "an ISO time (default: the tier's window).")
+@click.option("--duration", default=None, help="With --when green: expected run time "
+              "(default: median of past runs of this command, else 1h).")
+@click.option("--max-intensity", type=float, default=None,
+              help="With --when green: start as soon as intensity < this (g/kWh).")
+@click.option("--power", "power_text", default=None,
+              help="With --when green: expected average power (700W), for budget checks.")
+@click.option("--interruptible", is_flag=True,
+              help="With --when green: pause the command (SIGSTOP/SIGCONT) outside clean slots.")
+@click.option("--min-chunk", default=None, help="Shortest uninterrupted piece (2h).")
+@click.option("--checkpoint-hook", default=None,
+              help="Run this instead of SIGSTOP/SIGCONT; WATTPRINT_EVENT=pause|resume.")
+@click.option("--tier", type=click.Choice(["critical", "standard", "flexible"]),
+              default="standard", show_default=True, help="Urgency (critical never waits).")
+@click.option("--series", "series_files", multiple=True, help="Intensity CSV/Parquet file(s).")
+@click.option("--column", default="carbon_intensity_g_per_kwh", show_default=True,
+              help="Intensity column of --series files.")
+@click.option("--check-every", default="5m", show_default=True,
+              help="How often to check the current intensity while waiting.")
 @json_option
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 def run(
     project: str | None, experiment: str, tags: tuple[str, ...], zone: str | None,
     pue: float | None, interval_s: float | None, scope: str | None, gpu_ids: str | None,
     flops: float | None, no_save: bool, as_json: bool, command: tuple[str, ...],
+    **green_options: Any,
 ) -> int:
     """Run COMMAND, track its energy and carbon, and record the run.
 
@@ -53,6 +77,11 @@ def run(
       wattprint run -- python train.py --epochs 3
       wattprint run --project bert --zone DE --tag baseline -- make train
       wattprint run --interval 0.1 --json -- ./bench.sh > run.json
+      wattprint run --when green --deadline 12h --max-intensity 200 -- python train.py
+
+    With --when green the run waits (live countdown; Ctrl-C cancels, exit
+    130) for the cleanest start before the deadline in its zone, then records
+    planned vs achieved intensity. Exit 3 when the project's budget holds it.
     """
     from wattprint.config import load_settings
     from wattprint.measure.tracker import LedgerFallbackWarning, Tracker
@@ -67,6 +96,7 @@ def run(
     tracker = Tracker(settings=settings, experiment=experiment, tags=tags, flops=flops,
                       save=not no_save, command=shlex.join(cmd))
     tracker.locate()
+    green = _green(green_options, tracker, shlex.join(cmd), save=not no_save)
     try:
         proc = subprocess.Popen(cmd)
     except FileNotFoundError:
@@ -83,7 +113,10 @@ def run(
             proc.kill()  # never leave an untracked child behind
             proc.wait()
             raise
+        slots = green.start_slots(proc.pid) if green else None
         returncode = _wait_unreaped(proc)
+        if slots is not None:
+            slots[1].set()
         status = _status(returncode, received)
         error = "" if status is RunStatus.FINISHED else _describe(returncode, received)
         with warnings.catch_warnings(record=True) as caught:
@@ -96,8 +129,54 @@ def run(
             signal.signal(sig, handler)
     for w in caught:
         click.echo(f"wattprint: {w.message}", err=True)
+    if green is not None:
+        result = green.finish(result)
     _report(result, as_json)
     return returncode if returncode >= 0 else 128 - returncode
+
+
+class _Green:
+    """State of a ``--when green`` run: its plan, provider and wait outcome."""
+
+    def __init__(self, options: Any, plan: Any, provider: Any, tracker: Any,
+                 clock: Any, save: bool) -> None:
+        self.options, self.plan, self.provider = options, plan, provider
+        self.tracker, self.clock, self.save = tracker, clock, save
+        self.outcome: Any = None
+
+    def start_slots(self, pid: int) -> Any:
+        from wattprint.cli import green
+
+        if not self.options.interruptible:
+            return None
+        return green.slot_controller(self.plan, self.options, pid, clock=self.clock)
+
+    def finish(self, result: Run) -> Run:
+        from wattprint.cli import green
+
+        return green.record(self.plan, self.provider, result, self.outcome, self.tracker,
+                            save=self.save)
+
+
+def _green(options: dict[str, Any], tracker: Any, command: str, *, save: bool) -> _Green | None:
+    """Plan and wait for a ``--when green`` run; None for a plain run."""
+    from wattprint.cli import green
+
+    if options.pop("when") != "green":
+        used = [k for k, v in options.items() if v and k not in {"tier", "column", "check_every"}]
+        if used:
+            raise click.UsageError(f"--{used[0].replace('_', '-').removesuffix('-text')} "
+                                   "needs --when green")
+        return None
+    power = options.pop("power_text")
+    opts = green.GreenOptions(**options)
+    clock = green.default_clock()
+    plan, provider = green.prepare(opts, tracker, command, clock=clock, power=power)
+    green.echo_plan(plan)
+    green.check_budget(plan, tracker, power_known=power is not None, save=save)
+    state = _Green(opts, plan, provider, tracker, clock, save)
+    state.outcome = green.wait(plan, provider, opts, clock=clock)
+    return state
 
 
 def _wait_unreaped(proc: subprocess.Popen[bytes]) -> int:
