@@ -40,7 +40,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from wattprint.cli import doctor, ledger_cmds, run_cmd, zone_cmds
+    from wattprint.cli import doctor, forecast_cmds, ledger_cmds, run_cmd, zone_cmds
 
     cli.add_command(run_cmd.run)
     cli.add_command(ledger_cmds.runs)
@@ -51,6 +51,8 @@ def _register() -> None:
     cli.add_command(zone_cmds.zones)
     cli.add_command(zone_cmds.intensity)
     cli.add_command(doctor.doctor)
+    cli.add_command(forecast_cmds.forecast_eval)
+    cli.add_command(forecast_cmds.backtest)
 
 
 _register()
