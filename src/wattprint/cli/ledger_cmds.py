@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -84,18 +85,53 @@ def show(run_id: str, trace: bool, as_json: bool) -> None:
     ledger = open_ledger()
     try:
         found = ledger.get_run(run_id)
+        planned = ledger.carbon_aware(found.id)
     finally:
         ledger.close()
     if as_json:
+        from wattprint.store.carbon_aware import to_dict
         from wattprint.store.serialize import run_to_dict
 
-        print_json(run_to_dict(found, trace=trace))
+        data = run_to_dict(found, trace=trace)
+        data["carbon_aware"] = None if planned is None else to_dict(planned)
+        print_json(data)
         return
     from rich.console import Console
 
     from wattprint.cli.render import print_run
 
-    print_run(Console(), found, detail=True)
+    console = Console()
+    print_run(console, found, detail=True)
+    if planned is not None:
+        console.print(_carbon_aware_table(planned, found.co2e_kg))
+
+
+def _carbon_aware_table(record: Any, run_co2e_kg: float) -> Any:
+    """Planned vs achieved for a carbon-aware run."""
+    from rich.table import Table
+
+    from wattprint.cli.common import fmt_duration, fmt_mass
+    from wattprint.store.serialize import format_utc
+
+    achieved = record.achieved_intensity_g_per_kwh
+    table = Table(title="Carbon-aware: planned vs achieved", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("Plan", f"{record.mode}, tier {record.tier}, zone {record.planned_zone}")
+    table.add_row("Window", f"{format_utc(record.planned_start_utc)} → "
+                            f"{format_utc(record.planned_end_utc)}")
+    table.add_row("Waited", fmt_duration(record.waited_s))
+    table.add_row("Intensity", f"planned {record.planned_intensity_g_per_kwh:,.1f} g/kWh, "
+                  + ("achieved unknown" if achieved is None else
+                     f"achieved {achieved:,.1f} g/kWh "
+                     f"({achieved - record.planned_intensity_g_per_kwh:+,.1f})"))
+    saving_kg = record.baseline_co2e_kg - record.expected_co2e_kg
+    saving = f"saves {fmt_mass(saving_kg)}" if saving_kg >= 0 else f"{fmt_mass(-saving_kg)} more"
+    table.add_row("Emissions", f"expected {fmt_mass(record.expected_co2e_kg)} vs "
+                               f"{fmt_mass(record.baseline_co2e_kg)} starting now ({saving}); "
+                               f"measured {fmt_mass(run_co2e_kg)}")
+    table.add_row("Source", record.intensity_source)
+    return table
 
 
 @click.command()

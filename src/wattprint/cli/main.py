@@ -40,7 +40,15 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from wattprint.cli import doctor, forecast_cmds, ledger_cmds, run_cmd, zone_cmds
+    from wattprint.cli import (
+        budget_cmds,
+        doctor,
+        forecast_cmds,
+        ledger_cmds,
+        plan_cmd,
+        run_cmd,
+        zone_cmds,
+    )
 
     cli.add_command(run_cmd.run)
     cli.add_command(ledger_cmds.runs)
@@ -53,6 +61,8 @@ def _register() -> None:
     cli.add_command(doctor.doctor)
     cli.add_command(forecast_cmds.forecast_eval)
     cli.add_command(forecast_cmds.backtest)
+    cli.add_command(plan_cmd.plan)
+    cli.add_command(budget_cmds.budget)
 
 
 _register()
