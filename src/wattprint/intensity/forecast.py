@@ -256,17 +256,7 @@ def backtest(
     if horizon_s <= 0 or every_s <= 0:
         raise ConfigError("backtest horizon and origin spacing must be > 0 s")
     warmup = forecaster.min_history_s if warmup_s is None else warmup_s
-    start, step = series.start_epoch_s, series.step_s
-    end = start + step * len(series)
-    first = start + -(-warmup // step) * step
-    origins = np.arange(first, end - horizon_s + 1, max(every_s, step), dtype=np.int64)
-    if last_n is not None:
-        origins = origins[-last_n:] if last_n > 0 else origins[:0]
-    if origins.size == 0:
-        raise ConfigError(
-            f"series for {series.zone} is too short to backtest: it needs "
-            f"{(warmup + horizon_s) / 3600:g} h, has {len(series) * step / 3600:g} h"
-        )
+    origins = _origins(series, warmup, horizon_s, every_s, last_n)
     predicted, actual = [], []
     for origin in origins.tolist():
         a, b = from_epoch_s(origin), from_epoch_s(origin + horizon_s)
@@ -293,6 +283,23 @@ METHODS = ("seasonal-naive", "seasonal-naive-weekly", "profile")
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _origins(series: IntensitySeries, warmup_s: int, horizon_s: int, every_s: int,
+             last_n: int | None) -> Any:
+    """Forecast origins (epoch s): after the warm-up, with a whole horizon of data after."""
+    start, step = series.start_epoch_s, series.step_s
+    end = start + step * len(series)
+    first = start + -(-warmup_s // step) * step
+    origins = np.arange(first, end - horizon_s + 1, max(every_s, step), dtype=np.int64)
+    if last_n is not None:
+        origins = origins[-last_n:] if last_n > 0 else origins[:0]
+    if origins.size == 0:
+        raise ConfigError(
+            f"series for {series.zone} is too short to backtest: it needs "
+            f"{(warmup_s + horizon_s) / 3600:g} h, has {len(series) * step / 3600:g} h"
+        )
+    return origins
 
 
 def _fit(model: _M, history: IntensitySeries) -> _M:
