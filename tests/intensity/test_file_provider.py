@@ -46,6 +46,20 @@ def test_timestamp_forms_offsets_and_naive_are_utc(tmp_path: Path) -> None:
     assert series.values_g_per_kwh.tolist() == [1, 2, 3, 4]
 
 
+def test_local_offsets_across_dst_changes_give_a_regular_utc_grid(tmp_path: Path) -> None:
+    # Europe/Berlin: 02:00 local does not exist on 2023-03-26 and happens twice on 2023-10-29
+    spring = ["2023-03-26T01:00:00+01:00,DE,1", "2023-03-26T03:00:00+02:00,DE,2",
+              "2023-03-26T04:00:00+02:00,DE,3"]
+    autumn = ["2023-10-29T02:00:00+02:00,FR,1", "2023-10-29T02:00:00+01:00,FR,2",
+              "2023-10-29T03:00:00+01:00,FR,3"]
+    provider = FileProvider(_write(tmp_path / "dst.csv", spring + autumn))
+    de, fr = provider.series("DE"), provider.series("FR")
+    assert de.start_utc == datetime(2023, 3, 26, 0, tzinfo=UTC) and de.step_s == 3600
+    assert de.values_g_per_kwh.tolist() == [1, 2, 3] and de.missing == 0
+    assert fr.start_utc == datetime(2023, 10, 29, 0, tzinfo=UTC)
+    assert fr.values_g_per_kwh.tolist() == [1, 2, 3] and fr.missing == 0
+
+
 def test_mixed_15_30_minute_resolution(tmp_path: Path) -> None:
     times = [T0 + timedelta(minutes=m) for m in (0, 30, 60, 75, 90, 105, 120)]
     rows = [f"{t.isoformat()},GB,{10 * (i + 1)}" for i, t in enumerate(times)]
@@ -144,6 +158,8 @@ def test_parquet(tmp_path: Path) -> None:
         (None, ["01/03/2023 00:00,DE,5"],
          r"b\.csv line 2: bad timestamp '01/03/2023 00:00' \(expected ISO 8601"),
         (None, ["2023-03-01T00:00:00Z,DE"], r"b\.csv line 2: expected 3 columns, got 2"),
+        (None, ["2023-03-01T00:00:00Z,,5"], r"b\.csv line 2: empty zone"),
+        (None, [",DE,5"], r"b\.csv line 2: bad timestamp ''"),
         ("timestamp,carbon_intensity_g_per_kwh", ["2023-03-01T00:00:00Z,1"],
          r"b\.csv: no column 'zone'"),
         ("timestamp,zone,carbon_intensity_lifecycle_g_per_kwh", ["2023-03-01T00:00:00Z,DE,1"],

@@ -6,7 +6,8 @@ g CO2e/kWh (``carbon_intensity_g_per_kwh`` unless ``column`` names another,
 e.g. ``carbon_intensity_lifecycle_g_per_kwh``). Any regular resolution works;
 irregular or mixed resolutions (15/30-minute data) are placed on the finest
 grid by :meth:`IntensitySeries.from_points`. Several files (two years of one
-zone, or several zones) merge into one series per zone.
+zone, or several zones) merge into one series per zone; where two rows give
+the same interval, the later one (in file order) wins.
 
 Gaps of at most ``max_gap_s`` (3 h) are filled by linear interpolation and
 the series says so in its ``notes``; longer gaps stay NaN so a planner never
@@ -97,7 +98,10 @@ class FileProvider:
             points: dict[str, tuple[list[int], list[float]]] = {}
             for path in self.paths:
                 for where, stamp, zone, value in _read_rows(path, self.column):
-                    times, values = points.setdefault(str(zone).strip(), ([], []))
+                    name = str(zone).strip() if zone is not None else ""
+                    if not name:
+                        raise ConfigError(f"{where}: empty zone")
+                    times, values = points.setdefault(name, ([], []))
                     times.append(_parse_timestamp(stamp, where))
                     values.append(_parse_value(value, where, self.column))
             self._series = {zone: self._build(zone, t, v) for zone, (t, v) in points.items()}
@@ -249,7 +253,7 @@ def _parse_timestamp(stamp: Any, where: str) -> int:
     else:
         text = str(stamp).strip() if stamp is not None else ""
         try:
-            when = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" and text
+            when = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z"))
                                           else text)
         except ValueError:
             raise ConfigError(
