@@ -47,6 +47,7 @@ def _register() -> None:
         ledger_cmds,
         plan_cmd,
         run_cmd,
+        submit_cmd,
         zone_cmds,
     )
 
@@ -63,6 +64,7 @@ def _register() -> None:
     cli.add_command(forecast_cmds.backtest)
     cli.add_command(plan_cmd.plan)
     cli.add_command(budget_cmds.budget)
+    cli.add_command(submit_cmd.submit)
 
 
 _register()
