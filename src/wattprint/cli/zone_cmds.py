@@ -100,7 +100,9 @@ def _live_intensity(zone: str, provider_name: str | None, as_json: bool) -> None
         name = f"GB region {GB_REGIONS[int(zone_id.rsplit('-', 1)[1])]}"
     else:
         found = found or load_catalog().get(zone)  # raises UnknownZoneError with matches
-        zone_id, name = found.id, found.name
+        # Live APIs know grid zones, not cloud regions: ask for the region's grid zone.
+        zone_id = found.grid_zone if found.kind == "cloud" and found.grid_zone else found.id
+        name = found.name + (f" → {zone_id}" if zone_id != found.id else "")
     chain = providers_from_settings(load_settings(), provider=provider_name)
     try:
         with warnings.catch_warnings(record=True) as caught:

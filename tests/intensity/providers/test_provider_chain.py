@@ -159,3 +159,11 @@ def test_probe_all_lists_every_provider(tmp_path: Path) -> None:
     found = {status.name: (status.available, in_chain) for status, in_chain in probe_all(settings)}
     assert found == {"electricitymaps": (False, False), "watttime": (False, False),
                      "ukgrid": (True, True), "static": (True, True)}
+
+
+def test_warning_points_at_the_caller() -> None:
+    chain = ProviderChain([FakeProvider({}), StaticProvider()])
+    with pytest.warns(ProviderFallbackWarning) as caught:
+        chain.current("DE")
+        chain.forecast("FR", NOW, NOW + timedelta(hours=1))
+    assert [Path(w.filename).name for w in caught] == ["test_provider_chain.py"] * 2

@@ -69,6 +69,19 @@ def test_intensity_gb_region_from_ukgrid(
     assert data["name"] == "GB region London"
 
 
+def test_cloud_region_asks_its_grid_zone(
+    api: ApiServer, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WATTPRINT_ELECTRICITYMAPS_TOKEN", TOKEN)
+    monkeypatch.setenv("WATTPRINT_ELECTRICITYMAPS_URL", api.url)
+    api.route("/v3/carbon-intensity/latest",
+              {"zone": "DE", "carbonIntensity": 301, "datetime": "2024-05-01T12:00:00.000Z"})
+    assert main(["intensity", "aws:eu-central-1", "--provider", "electricitymaps", "--json"]) == 0
+    data = json.loads(capfd.readouterr().out)
+    assert data["zone"] == "DE" and data["g_per_kwh"] == 301 and data["name"].endswith("→ DE")
+    assert api.requests[0].query == {"zone": "DE"}
+
+
 def test_unknown_zone_still_an_error(capfd: pytest.CaptureFixture[str]) -> None:
     assert main(["intensity", "Germny", "--provider", "static"]) == 2
     assert "unknown zone 'Germny'" in capfd.readouterr().err

@@ -116,11 +116,11 @@ class ProviderChain:
                 return provider.history(zone, start_utc, end_utc)
             return provider.forecast(zone, start_utc, end_utc)
 
-        series, index = self._first(method, zone, ask)
+        series, index = self._first(method, zone, ask, depth=5)
         if _complete(series, start_utc, end_utc) or index + 1 >= len(self.providers):
             return series
         try:
-            rest, _ = self._first(method, zone, ask, start=index + 1)
+            rest, _ = self._first(method, zone, ask, start=index + 1, depth=5)
         except ProviderError:
             return series
         logger.info("%s of %s from %s completed with %s", method, zone, series.source,
@@ -128,8 +128,13 @@ class ProviderChain:
         return series.extend(rest).between(start_utc, end_utc)
 
     def _first(
-        self, method: str, zone: str, ask: Callable[[IntensityProvider], _T], start: int = 0
+        self, method: str, zone: str, ask: Callable[[IntensityProvider], _T], start: int = 0,
+        depth: int = 4,
     ) -> tuple[_T, int]:
+        """The first answer from ``providers[start:]`` and its index.
+
+        ``depth`` is the warning's stack level that points at the chain's caller.
+        """
         failures = []
         for index in range(start, len(self.providers)):
             provider = self.providers[index]
@@ -139,18 +144,18 @@ class ProviderChain:
                 failures.append(f"{provider.name}: {exc}")
                 following = self.providers[index + 1].name if index + 1 < len(self.providers) \
                     else None
-                self._warn(provider.name, str(exc), following)
+                self._warn(provider.name, str(exc), following, depth)
         raise ProviderError(f"no provider could answer {method} for {zone}: "
                             + "; ".join(failures))
 
-    def _warn(self, provider: str, reason: str, following: str | None) -> None:
+    def _warn(self, provider: str, reason: str, following: str | None, depth: int) -> None:
         if (provider, reason) in self._warned:
             return
         self._warned.add((provider, reason))
         then = f"; using {following} instead" if following else ""
         message = f"intensity provider {provider} failed: {reason}{then}"
         logger.warning("%s", message)
-        warnings.warn(message, ProviderFallbackWarning, stacklevel=4)
+        warnings.warn(message, ProviderFallbackWarning, stacklevel=depth)
 
 
 def _complete(series: IntensitySeries, start_utc: datetime, end_utc: datetime) -> bool:
