@@ -10,6 +10,7 @@
     ├── ProviderError          an intensity provider failed
     ├── LedgerError            the ledger could not be opened or written
     ├── PlanError              a job cannot be planned as asked
+    ├── ExecutorError          a scheduler (sbatch, ...) refused or failed a submission
     ├── MissingExtraError      an optional dependency is missing (carries the pip line)
     └── RunNotFoundError       no run with that id in the ledger
 
@@ -70,6 +71,10 @@ class PlanError(WattprintError):
     """A job cannot be planned within its constraints."""
 
     exit_code = 2
+
+
+class ExecutorError(WattprintError):
+    """A scheduler refused or failed a submission; the message has its own words."""
 
 
 class MissingExtraError(WattprintError):

@@ -171,7 +171,7 @@ def test_run_when_green_waits_runs_and_records(db: str, tmp_path: Path,
     assert record["planned_zone"] == "FR"
     assert record["planned_intensity_g_per_kwh"] == pytest.approx(50.0)
     assert record["achieved_intensity_g_per_kwh"] == pytest.approx(50.0)
-    assert record["waited_s"] >= 1.0
+    assert record["waited_s"] > 0.0
     assert shown["footprint"]["intensity"]["g_per_kwh"] == pytest.approx(50.0)
 
 
@@ -200,3 +200,24 @@ def test_options_need_when_green(db: str, capsys: pytest.CaptureFixture[str]) ->
     code = main(["run", "--deadline", "2h", "--", PY, "-c", "pass"])
     assert code == 2
     assert "--deadline needs --when green" in capsys.readouterr().err
+
+
+def test_run_when_green_budget_holds_standard_and_charges_critical(
+        db: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    rows = [(now + timedelta(seconds=s), "FR", 400.0) for s in range(-5, 60)]
+    series = write_series(tmp_path / "flat.csv", rows)
+    assert main(["budget", "set", "tiny", "0.000001"]) == 0
+    capfd.readouterr()
+    base = ["run", "--project", "tiny", "--zone", "FR", "--when", "green", "--deadline", "30s",
+            "--duration", "1s", "--power", "10kW", "--series", str(series)]
+    code = main([*base, "--", PY, "-c", "print('should not run')"])
+    out, err = capfd.readouterr()
+    assert code == 3
+    assert "held: project tiny" in err and "should not run" not in out
+    code = main([*base, "--tier", "critical", "--", PY, "-c", "print('critical ran')"])
+    out, err = capfd.readouterr()
+    assert code == 0 and "critical ran" in out
+    assert main(["budget", "show", "--project", "tiny", "--json"]) == 0
+    shown = json.loads(capfd.readouterr().out)
+    assert shown["budgets"][0]["overruns"] == 1

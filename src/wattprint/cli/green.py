@@ -105,7 +105,7 @@ def _provider(opts: GreenOptions) -> Any:
     return providers_from_settings(load_settings())
 
 
-def check_budget(plan: Any, tracker: Any, *, power_known: bool, save: bool = True) -> None:
+def check_budget(plan: Any, tracker: Any, *, power_known: bool, save: bool = True) -> Any:
     """Hold a non-critical job that would overrun its project's budget.
 
     Needs the job's power (``--power``); without it only an already
@@ -115,7 +115,7 @@ def check_budget(plan: Any, tracker: Any, *, power_known: bool, save: bool = Tru
     from wattprint.store.ledger import Ledger
 
     if not save:
-        return
+        return None
     expected = plan.expected_co2e_kg if power_known else 1e-9  # held only if exhausted
     month = plan.start_utc.strftime("%Y-%m")
     with Ledger(tracker.settings.db) as ledger:
@@ -123,6 +123,9 @@ def check_budget(plan: Any, tracker: Any, *, power_known: bool, save: bool = Tru
     decision = decide(plan.job, expected, state)
     if decision.action == "hold":
         raise BudgetHeld(decision.message)
+    if decision.overrun_kg > 0:
+        click.echo(f"wattprint: {decision.message}", err=True)
+    return decision
 
 
 def wait(plan: Any, provider: Any, opts: GreenOptions, *, clock: Clock) -> Any:
@@ -186,7 +189,7 @@ def slot_controller(plan: Any, opts: GreenOptions, pid: int, *, clock: Clock) ->
 
 
 def record(plan: Any, provider: Any, run: Run, outcome: Any, tracker: Any, *,
-           save: bool = True) -> Run:
+           save: bool = True, decision: Any = None) -> Run:
     """Re-account the run with the intensity achieved over its real time; save both."""
     from wattprint.account.footprint import recompute
     from wattprint.store.ledger import Ledger
@@ -205,10 +208,15 @@ def record(plan: Any, provider: Any, run: Run, outcome: Any, tracker: Any, *,
         mode=plan.mode, tier=plan.job.tier.value, waited_s=outcome.waited_s,
         intensity_source=source)
     if save:
+        from wattprint.schedule.policy import apply_decision
+
         with Ledger(tracker.settings.db) as ledger:
             if new is not run:
                 ledger.update_footprint(new.id, new.footprint, new.zone_choice)
             ledger.save_carbon_aware(rec)
+            if decision is not None:  # a critical job let through over budget
+                apply_decision(ledger, plan.job, decision, run_id=run.id,
+                               actual_co2e_kg=new.co2e_kg)
     return new
 
 

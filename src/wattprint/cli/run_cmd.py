@@ -143,6 +143,7 @@ class _Green:
         self.options, self.plan, self.provider = options, plan, provider
         self.tracker, self.clock, self.save = tracker, clock, save
         self.outcome: Any = None
+        self.decision: Any = None
 
     def start_slots(self, pid: int) -> Any:
         from wattprint.cli import green
@@ -155,7 +156,7 @@ class _Green:
         from wattprint.cli import green
 
         return green.record(self.plan, self.provider, result, self.outcome, self.tracker,
-                            save=self.save)
+                            save=self.save, decision=self.decision)
 
 
 def _green(options: dict[str, Any], tracker: Any, command: str, *, save: bool) -> _Green | None:
@@ -173,8 +174,9 @@ def _green(options: dict[str, Any], tracker: Any, command: str, *, save: bool) -
     clock = green.default_clock()
     plan, provider = green.prepare(opts, tracker, command, clock=clock, power=power)
     green.echo_plan(plan)
-    green.check_budget(plan, tracker, power_known=power is not None, save=save)
+    decision = green.check_budget(plan, tracker, power_known=power is not None, save=save)
     state = _Green(opts, plan, provider, tracker, clock, save)
+    state.decision = decision
     state.outcome = green.wait(plan, provider, opts, clock=clock)
     return state
 

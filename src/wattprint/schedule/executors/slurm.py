@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timezone, tzinfo
 
-from wattprint.errors import ConfigError, PlanError, WattprintError
+from wattprint.errors import ConfigError, ExecutorError, PlanError
 from wattprint.schedule.executors.base import ExecutorStatus, Submission
 from wattprint.schedule.job import Plan
 
@@ -113,7 +113,7 @@ class SlurmExecutor:
         Raises:
             ConfigError: See :meth:`command_for`; ``sbatch`` is not installed.
             PlanError: See :meth:`command_for`.
-            WattprintError: ``sbatch`` failed, timed out or printed no job id.
+            ExecutorError: ``sbatch`` failed, timed out or printed no job id.
         """
         argv = self.command_for(plan, command)
         cluster = self.clusters.get(plan.zone)
@@ -157,12 +157,12 @@ def _run_sbatch(argv: list[str], timeout_s: float) -> tuple[str, str | None]:
         raise ConfigError(f"sbatch not found: {argv[0]!r} is not on PATH "
                           "(install the Slurm client tools or give the path to sbatch)") from e
     except subprocess.TimeoutExpired as e:
-        raise WattprintError(f"sbatch did not answer within {timeout_s:g} s") from e
+        raise ExecutorError(f"sbatch did not answer within {timeout_s:g} s") from e
     if done.returncode != 0:
         detail = " ".join(done.stderr.split()) or " ".join(done.stdout.split()) or "no output"
-        raise WattprintError(f"sbatch failed (exit {done.returncode}): {detail}")
+        raise ExecutorError(f"sbatch failed (exit {done.returncode}): {detail}")
     match = _SUBMITTED.search(done.stdout)
     if match is None:
         shown = " ".join(done.stdout.split()) or "nothing"
-        raise WattprintError(f"sbatch succeeded but printed no job id (it printed: {shown})")
+        raise ExecutorError(f"sbatch succeeded but printed no job id (it printed: {shown})")
     return match.group(1), match.group(2)
