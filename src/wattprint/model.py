@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from wattprint.units import kwh_to_j
 
@@ -356,3 +356,138 @@ class CarbonAwareRecord:
     tier: str
     waited_s: float
     intensity_source: str
+
+
+@dataclass(frozen=True)
+class AccountedFigure:
+    """One accounted figure of a run, with the method and the inputs behind it.
+
+    Attributes:
+        run_id: The run.
+        kind: ``"location"``, ``"location-hourly"``, ``"market"``, ``"embodied"``
+            or ``"water"``.
+        value: The figure, in ``unit``.
+        unit: ``"kg CO2e"`` or ``"L"``.
+        method: How it was computed, in a short phrase (``"hourly"``,
+            ``"annual-mean (fallback)"``, ``"ghg-scope2-market"``...).
+        inputs: Every input the figure rests on (JSON-serialisable), including
+            any default used and the reason for any fallback.
+        computed_utc: When it was computed; set by the ledger when stored.
+    """
+
+    run_id: str
+    kind: str
+    value: float
+    unit: str
+    method: str
+    inputs: Mapping[str, object] = field(default_factory=dict)
+    computed_utc: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A contractual instrument (GHG Protocol Scope 2, market-based) for one zone.
+
+    Exactly one of ``volume_mwh`` (a fixed volume, consumed by runs in start
+    order) and ``share`` (a fraction 0-1 of all consumption in the zone) is set.
+
+    Attributes:
+        id: Ledger key.
+        zone: Grid zone the instrument applies to.
+        type: ``"ppa"``, ``"rec"``, ``"go"`` or ``"supplier"``.
+        start_date: First day covered (UTC).
+        end_date: Last day covered, inclusive (UTC).
+        volume_mwh: Volume it covers, or None.
+        share: Share of consumption it covers (0 < share <= 1), or None.
+        factor_g_per_kwh: Emission factor of the covered energy; None means 0
+            for PPAs, RECs and GOs (renewable), and is not allowed for ``supplier``.
+        supplier: Supplier name.
+        certificate: Certificate or contract id.
+        created_utc: When it was recorded.
+    """
+
+    id: str
+    zone: str
+    type: str
+    start_date: date
+    end_date: date
+    volume_mwh: float | None
+    share: float | None
+    factor_g_per_kwh: float | None
+    supplier: str = ""
+    certificate: str = ""
+    created_utc: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A reduction target: ``metric`` down ``reduce_pct`` % from a baseline period by a date.
+
+    ``project`` is ``"*"`` for a target over every project.
+    """
+
+    project: str
+    metric: str
+    baseline: str
+    reduce_pct: float
+    by_date: date
+    created_utc: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """How far a target is met, from the ledger's monthly values.
+
+    Attributes:
+        target: The target.
+        unit: Unit of every value (``"kg CO2e"``, ``"kWh"``, ``"kg CO2e/run"``).
+        baseline_value: Metric over the baseline period.
+        current_period: Label of the period (same length as the baseline) that
+            holds the as-of date.
+        current_value: Metric over the current period at its run rate (value so
+            far scaled to the full period; a per-run metric is not scaled).
+        required_value: Baseline × (1 − reduce_pct / 100).
+        progress_pct: (baseline − current) ÷ (baseline − required) × 100.
+        projected_value: Metric of the period that ends on the target date,
+            projected from a linear fit of the monthly values.
+        on_track: ``projected_value <= required_value``.
+        monthly: ``(month, value)`` pairs the trend was fitted on.
+        notes: Assumptions and caveats, in words.
+    """
+
+    target: Target
+    unit: str
+    baseline_value: float
+    current_period: str
+    current_value: float
+    required_value: float
+    progress_pct: float
+    projected_value: float
+    on_track: bool
+    monthly: tuple[tuple[str, float], ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Offset:
+    """A carbon offset (credit) in the register; never netted silently.
+
+    Attributes:
+        id: Ledger key.
+        tonnes: Tonnes CO2e the credits represent (> 0).
+        registry: Registry (``"Gold Standard"``, ``"Verra"``).
+        serial: Serial number (range) of the credits.
+        vintage: Vintage year.
+        project: Project the credits are held for ("" for none).
+        retired_on: Retirement date; only retired credits count in a period.
+        created_utc: When it was recorded.
+    """
+
+    id: str
+    tonnes: float
+    registry: str
+    serial: str
+    vintage: int
+    project: str = ""
+    retired_on: date | None = None
+    created_utc: datetime | None = None

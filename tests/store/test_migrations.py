@@ -43,10 +43,11 @@ def test_migration_builds_exactly_the_metadata(migrated_url: str) -> None:
     names = set(inspect(engine).get_table_names())
     engine.dispose()
     assert names == {"alembic_version", "runs", "run_tags", "devices", "phases", "trace_points",
-                     "budgets", "budget_overruns", "carbon_aware"}
+                     "budgets", "budget_overruns", "carbon_aware", "instruments", "targets",
+                     "offsets", "accounting"}
 
 
-@pytest.mark.parametrize("table", ["trace_points", "carbon_aware"])
+@pytest.mark.parametrize("table", ["trace_points", "carbon_aware", "accounting"])
 def test_foreign_keys_cascade(migrated_url: str, table: str) -> None:
     engine = create_engine(migrated_url)
     fks = inspect(engine).get_foreign_keys(table)
@@ -123,8 +124,24 @@ def test_upgrade_from_0001_keeps_runs_and_adds_budgets(any_url: str) -> None:
         ledger.set_budget("vision", 50.0)
         assert ledger.budget_state("vision", "2024-05").limit_co2e_kg == 50.0
     engine = create_engine(any_url)
-    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0002"
+    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0003"
     engine.dispose()
+
+
+def test_downgrade_to_0002_drops_only_the_accounting_tables(tmp_path: Path) -> None:
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path}/l.db"
+    Ledger(url).open().close()
+    engine = create_engine(url)
+    config = _alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
+    names = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert names == {"alembic_version", "runs", "run_tags", "devices", "phases", "trace_points",
+                     "budgets", "budget_overruns", "carbon_aware"}
 
 
 def test_downgrade_to_0001_drops_only_the_new_tables(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 :class:`Ledger` stores and returns :class:`~wattprint.model.Run` values.
 It is a thin shell: the row mapping lives in :mod:`wattprint.store.rows`,
 URL and SQLite handling in :mod:`wattprint.store.engine`, schema upgrades in
-:mod:`wattprint.store.migrate`.
+:mod:`wattprint.store.migrate`, and the accounting records (instruments,
+targets, offsets, per-run figures) in :mod:`wattprint.store.accounts`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from wattprint.model import (
     ZoneChoice,
 )
 from wattprint.store import budgets, carbon_aware, migrate, rows
+from wattprint.store.accounts import AccountsMixin
 from wattprint.store.engine import (
     ensure_parent,
     make_engine,
@@ -72,7 +74,7 @@ def default_url(env: Mapping[str, str] = os.environ) -> str:
     return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
 
 
-class Ledger:
+class Ledger(AccountsMixin):
     """Stores runs; SQLite by default, PostgreSQL for teams.
 
     The constructor only parses the URL; :meth:`open` (or ``with``) creates

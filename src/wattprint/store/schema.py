@@ -12,6 +12,13 @@ every month), the overruns of critical jobs (``budget_overruns``; its
 and the plan of each carbon-aware run (``carbon_aware``, cascading with its
 run) came with revision 0002.
 
+Revision 0003 added accounting: contractual instruments (``instruments``,
+market-based Scope 2), reduction ``targets`` (keyed by project, ``"*"``
+meaning every project, and metric), the ``offsets`` register (one row per
+registry serial) and ``accounting``: one figure per run and kind
+(location, location-hourly, market, embodied, water) with its method and
+inputs (JSON), cascading with its run.
+
 Times are stored as timezone-aware UTC (:class:`UtcDateTime`): PostgreSQL
 keeps ``timestamptz``; SQLite, which has no time zone type, stores naive
 UTC text and gets ``tzinfo=UTC`` back on read.
@@ -27,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -38,10 +46,11 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 #: Alembic revision the code expects; equals the head of ``migrations/versions``.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -223,4 +232,59 @@ carbon_aware = Table(
     Column("waited_s", Float, nullable=False),
     Column("intensity_source", Text, nullable=False),
     Column("updated_utc", UtcDateTime, nullable=False),
+)
+
+instruments = Table(
+    "instruments",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("zone", String, nullable=False),
+    Column("type", String, nullable=False),  # ppa | rec | go | supplier
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),  # inclusive
+    Column("volume_mwh", Float),
+    Column("share", Float),  # 0-1
+    Column("factor_g_per_kwh", Float),
+    Column("supplier", String, nullable=False),
+    Column("certificate", String, nullable=False),
+    Column("created_utc", UtcDateTime, nullable=False),
+    Index(None, "zone"),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("project", String, primary_key=True),  # "*" = every project
+    Column("metric", String, primary_key=True),
+    Column("baseline", String, nullable=False),
+    Column("reduce_pct", Float, nullable=False),
+    Column("by_date", Date, nullable=False),
+    Column("created_utc", UtcDateTime, nullable=False),
+    Column("updated_utc", UtcDateTime, nullable=False),
+)
+
+offsets = Table(
+    "offsets",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("tonnes", Float, nullable=False),
+    Column("registry", String, nullable=False),
+    Column("serial", String, nullable=False),
+    Column("vintage", Integer, nullable=False),
+    Column("project", String, nullable=False),
+    Column("retired_on", Date),
+    Column("created_utc", UtcDateTime, nullable=False),
+    UniqueConstraint("registry", "serial", name="uq_offsets_registry_serial"),
+)
+
+accounting = Table(
+    "accounting",
+    metadata,
+    Column("run_id", String, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("method", String, nullable=False),
+    Column("inputs", Text, nullable=False),  # JSON object
+    Column("computed_utc", UtcDateTime, nullable=False),
 )

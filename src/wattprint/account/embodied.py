@@ -1,0 +1,114 @@
+"""Embodied carbon share and water of a run.
+
+Embodied share (as Luccioni et al. 2022 did for BLOOM)::
+
+    kg CO2e per device × device-hours ÷ (lifetime hours × use rate)
+
+summed over the run's devices, with device-hours = run duration for each
+device. The per-device figure comes from ``lookup`` (pass a hardware
+catalog's lookup to use model-specific figures) or, by default, from
+:data:`CLASS_DEFAULTS`, one documented figure per device class.
+
+Water::
+
+    on-site  = WUE (L/kWh of IT energy, The Green Grid's definition) × IT energy
+    off-site = water intensity of electricity (L/kWh) × facility energy
+
+Every default used is named, with its source, in the figure's inputs. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from wattprint.errors import ConfigError
+from wattprint.model import AccountedFigure, Device, Run
+
+_LUCCIONI = ("Luccioni, Viguier & Ligozat 2022, 'Estimating the Carbon Footprint of BLOOM' "
+             "(arXiv:2211.02001)")
+_SHEHABI = "Shehabi et al. 2016, United States Data Center Energy Usage Report (LBNL-1005775)"
+
+#: kg CO2e per device and source, by device kind. RAM and other parts are
+#: inside the server figure that the CPU sockets carry.
+CLASS_DEFAULTS: Mapping[str, tuple[float, str]] = {
+    "gpu": (150.0, f"default per GPU: 150 kg CO2e, {_LUCCIONI}"),
+    "cpu": (1250.0, "default per CPU socket: a 2,500 kg CO2e server (HPE Apollo 6500) split "
+                    f"over 2 sockets, {_LUCCIONI}"),
+    "ram": (0.0, "included in the server figure carried by the CPU sockets"),
+    "other": (0.0, "included in the server figure carried by the CPU sockets"),
+}
+LIFETIME_YEARS = (6.0, f"default hardware lifetime: 6 years, {_LUCCIONI}")
+USE_RATE = (0.85, f"default share of its lifetime the hardware is in use: 85 %, {_LUCCIONI}")
+WUE_L_PER_KWH = (1.8, f"default on-site WUE: 1.8 L/kWh (US average), {_SHEHABI}")
+WATER_INTENSITY_L_PER_KWH = (
+    7.6, f"default off-site water intensity of electricity: 7.6 L/kWh (US average), {_SHEHABI}")
+
+#: Gives (kg CO2e, source) for a device, or None to use the class default.
+DeviceLookup = Callable[[Device], "tuple[float, str] | None"]
+_HOURS_PER_YEAR = 8760.0
+
+
+def embodied_co2e(
+    run: Run, *, lookup: DeviceLookup | None = None,
+    lifetime_years: float | None = None, use_rate: float | None = None,
+) -> AccountedFigure:
+    """The run's share of its devices' embodied carbon (kg CO2e).
+
+    Args:
+        run: The run; its ``devices`` and ``duration_s`` are used.
+        lookup: Per-device figure (a hardware catalog); None or a None answer
+            uses :data:`CLASS_DEFAULTS`.
+        lifetime_years: Hardware lifetime; default :data:`LIFETIME_YEARS`.
+        use_rate: Share of the lifetime in use (0-1]; default :data:`USE_RATE`.
+    """
+    life, life_source = _given(lifetime_years, LIFETIME_YEARS)
+    rate, rate_source = _given(use_rate, USE_RATE)
+    if not life > 0 or not 0 < rate <= 1:
+        raise ConfigError(f"lifetime must be > 0 years and use rate in (0, 1]; got {life:g} "
+                          f"years and {rate:g}")
+    hours = run.duration_s / 3600.0
+    per_device: list[dict[str, Any]] = []
+    total = 0.0
+    for dev in run.devices:
+        found = lookup(dev.device) if lookup is not None else None
+        kg, source = found if found is not None else CLASS_DEFAULTS[dev.device.kind.value]
+        share = kg * hours / (life * _HOURS_PER_YEAR * rate)
+        total += share
+        per_device.append({"device": dev.device.id, "name": dev.device.name,
+                           "kind": dev.device.kind.value, "embodied_kg": kg,
+                           "source": source, "share_kg": share})
+    inputs: dict[str, Any] = {
+        "device_hours_each": hours, "lifetime_years": life, "lifetime_source": life_source,
+        "use_rate": rate, "use_rate_source": rate_source, "devices": per_device,
+        "formula": "kg per device × device-hours ÷ (lifetime hours × use rate)",
+    }
+    if not run.devices:
+        inputs["note"] = "the run lists no devices: no embodied share"
+    return AccountedFigure(run.id, "embodied", total, "kg CO2e", "amortised-lifetime", inputs)
+
+
+def water_l(
+    run: Run, *, wue_l_per_kwh: float | None = None,
+    water_intensity_l_per_kwh: float | None = None,
+) -> AccountedFigure:
+    """On-site (cooling) plus off-site (electricity generation) water of a run (L)."""
+    wue, wue_source = _given(wue_l_per_kwh, WUE_L_PER_KWH)
+    ewif, ewif_source = _given(water_intensity_l_per_kwh, WATER_INTENSITY_L_PER_KWH)
+    if wue < 0 or ewif < 0:
+        raise ConfigError(f"WUE and water intensity must be >= 0 L/kWh; got {wue:g}, {ewif:g}")
+    fp = run.footprint
+    onsite, offsite = wue * fp.it_energy_kwh, ewif * fp.energy_kwh
+    inputs = {
+        "it_energy_kwh": fp.it_energy_kwh, "energy_kwh": fp.energy_kwh,
+        "wue_l_per_kwh": wue, "wue_source": wue_source,
+        "water_intensity_l_per_kwh": ewif, "water_intensity_source": ewif_source,
+        "water_onsite_l": onsite, "water_offsite_l": offsite,
+    }
+    return AccountedFigure(run.id, "water", onsite + offsite, "L", "wue+offsite", inputs)
+
+
+def _given(value: float | None, default: tuple[float, str]) -> tuple[float, str]:
+    if value is None:
+        return default
+    return float(value), "given"
