@@ -111,10 +111,10 @@ def _fallback_reason(run: Run, series: IntensitySeries | None) -> str | None:
     if run.footprint.energy_kwh <= 0 or _end_s(run) <= 0:
         return "the run used no energy or took no time: annual mean used"
     coverage = _coverage(run, series)
-    if coverage < 1.0:
+    if coverage < 1.0 - 1e-9:
         return (f"the series ({series.start_utc.isoformat()} to {series.end_utc.isoformat()}, "
-                f"{series.missing} missing intervals) covers {coverage:.1%} of the run: "
-                "annual mean used")
+                f"{series.missing} missing intervals) covers {math.floor(coverage * 1e4) / 100:g} "
+                "% of the run: annual mean used")
     return None
 
 
@@ -208,5 +208,13 @@ def _cumulative_j(points: Sequence[TracePoint], at_s: _FloatArray, end_s: float)
 
 
 def run_window(run: Run) -> tuple[datetime, datetime]:
-    """UTC start and end a series must cover for :func:`hourly_co2e`."""
-    return run.started_utc, run.started_utc + timedelta(seconds=_end_s(run))
+    """UTC start and end a series must cover for :func:`hourly_co2e`.
+
+    Widened to whole seconds (start down, end up), as series slices work in
+    whole epoch seconds.
+    """
+    start = run.started_utc.replace(microsecond=0)
+    end = run.started_utc + timedelta(seconds=_end_s(run))
+    if end.microsecond:
+        end = end.replace(microsecond=0) + timedelta(seconds=1)
+    return start, end

@@ -170,8 +170,8 @@ def _project(
     slope, intercept = np.polyfit(x, y, 1)
     at = _month_index(f"{target.by_date.year:04d}-{target.by_date.month:02d}")
     value = float(slope * at + intercept) * per_period
-    notes = [f"linear trend of {len(monthly)} monthly values: {slope * per_period:+.4g} "
-             f"{UNITS[target.metric]} per period each month"]
+    notes = [f"projected from a linear trend of {len(monthly)} monthly values "
+             f"(slope {slope:+.4g} {UNITS[target.metric]} per month)"]
     if value < 0:
         notes.append("the trend crosses zero before the target date: projection clipped to 0")
         value = 0.0
