@@ -41,6 +41,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from wattprint.cli import (
+        account_cmds,
         budget_cmds,
         doctor,
         forecast_cmds,
@@ -65,6 +66,10 @@ def _register() -> None:
     cli.add_command(plan_cmd.plan)
     cli.add_command(budget_cmds.budget)
     cli.add_command(submit_cmd.submit)
+    cli.add_command(account_cmds.account)
+    cli.add_command(account_cmds.instrument)
+    cli.add_command(account_cmds.target)
+    cli.add_command(account_cmds.offset)
 
 
 _register()
