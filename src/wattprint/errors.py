@@ -4,7 +4,8 @@
 
     WattprintError
     ├── ConfigError            bad setting (names the key and where it came from)
-    │   └── UnknownZoneError   zone not found (carries close matches)
+    │   ├── UnknownZoneError   zone not found (carries close matches)
+    │   └── UnknownHardwareError   device or instance type not found (carries close matches)
     ├── SensorError            a sensor failed to read
     │   └── SensorPermissionError   files exist but are not readable (carries the fix)
     ├── ProviderError          an intensity provider failed
@@ -45,6 +46,17 @@ class UnknownZoneError(ConfigError):
         self.matches = tuple(matches)
         hint = f"; did you mean {', '.join(self.matches)}?" if self.matches else ""
         super().__init__(f"unknown zone {zone!r}{hint} (see `wattprint zones`)")
+
+
+class UnknownHardwareError(ConfigError):
+    """No device or cloud instance type matches; ``matches`` holds the closest ids."""
+
+    def __init__(self, name: str, kind: str, matches: Sequence[str] = ()) -> None:
+        self.name = name
+        self.kind = kind
+        self.matches = tuple(matches)
+        hint = f"; did you mean {', '.join(self.matches)}?" if self.matches else ""
+        super().__init__(f"unknown {kind} {name!r}{hint} (see `wattprint hardware`)")
 
 
 class SensorError(WattprintError):
