@@ -126,7 +126,8 @@ class HardwareCatalog:
     def search(self, query: str = "", kind: str | None = None) -> list[Hardware | Instance]:
         """Return entries whose id, name or alias contains ``query``, best first.
 
-        Exact names come first, then prefixes, then substrings; when nothing
+        Exact names come first, then prefixes, then substrings, then instance
+        types whose device matches; when nothing
         contains the query, close spellings. ``kind`` limits to one of
         :data:`KINDS`.
         """
@@ -167,6 +168,8 @@ def _rank(entry: Hardware | Instance, key: str) -> int | None:
         return 1
     if any(key in n for n in names):
         return 2
+    if isinstance(entry, Instance) and _rank(entry.device, key) is not None:
+        return 3  # an instance type whose device matches
     return None
 
 
