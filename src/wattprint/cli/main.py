@@ -44,6 +44,7 @@ def _register() -> None:
         account_cmds,
         budget_cmds,
         doctor,
+        estimate_cmds,
         forecast_cmds,
         ledger_cmds,
         plan_cmd,
@@ -66,6 +67,8 @@ def _register() -> None:
     cli.add_command(plan_cmd.plan)
     cli.add_command(budget_cmds.budget)
     cli.add_command(submit_cmd.submit)
+    cli.add_command(estimate_cmds.hardware)
+    cli.add_command(estimate_cmds.estimate)
     cli.add_command(account_cmds.account)
     cli.add_command(account_cmds.instrument)
     cli.add_command(account_cmds.target)
