@@ -57,7 +57,8 @@ def gather_series(
                 found[zone] = provider.forecast(zone, start_utc, end_utc)
             else:
                 history = provider.history(zone, start_utc - lookback, start_utc)
-                found[zone] = forecaster.forecast(history, start_utc, end_utc)
+                fitted = forecaster.fit(history) if hasattr(forecaster, "fit") else forecaster
+                found[zone] = fitted.forecast(history, start_utc, end_utc)
         except ProviderError as exc:
             notes.append(f"{zone}: {exc}")
     return found, notes
