@@ -99,21 +99,32 @@ def test_plan_table_output(small_series: Path, capsys: pytest.CaptureFixture[str
          "give either --energy or --power, not both"),
         (["--duration", "1h", "--deadline", "8h", "--now", "yesterday"],
          "--now: expected a date"),
+        (["--duration", "1h", "--deadline", "tomorrow"],
+         "--deadline: expected a duration like 24h or an ISO time"),
     ],
 )
 def test_plan_bad_input(small_series: Path, capsys: pytest.CaptureFixture[str],
                         args: list[str], message: str) -> None:
     base = ["plan", "--zones", "DE", "--series", str(small_series),
-            "--now", "2023-03-01T00:00Z"]
-    if "--power" not in args:
-        base += ["--energy", "1kWh"]
-    else:
-        base += ["--energy", "1kWh"]
+            "--now", "2023-03-01T00:00Z", "--energy", "1kWh"]
     code = main([*base, *args])
     err = capsys.readouterr().err
     assert code == 2
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_plan_deadline_as_iso_date_or_instant(small_series: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    for deadline in ("2023-03-01T06:00Z", "2023-03-01T06:00:00+00:00"):
+        data = plan_json(capsys, "--duration", "2h", "--deadline", deadline, "--zones", "DE",
+                         "--energy", "1kWh", "--series", str(small_series),
+                         "--now", "2023-03-01T00:00Z")
+        assert data["end"] <= "2023-03-01T06:00:00Z"
+    data = plan_json(capsys, "--duration", "2h", "--deadline", "2023-03-02", "--zones", "DE",
+                     "--energy", "1kWh", "--series", str(small_series),
+                     "--now", "2023-03-01T00:00Z")
+    assert data["start"] == "2023-03-01T03:00:00Z"
 
 
 def test_plan_unknown_zone_without_series(capsys: pytest.CaptureFixture[str]) -> None:

@@ -53,7 +53,7 @@ def prepare(opts: GreenOptions, tracker: Any, command: str, *, clock: Clock,
             power: str | None = None) -> tuple[Any, Any]:
     """Plan the command in the tracker's zone; return ``(plan, provider)``."""
     from wattprint.cli.common import parse_power_w
-    from wattprint.cli.plan_cmd import parse_deadline
+    from wattprint.cli.plan_cmd import parse_deadline, provider_for
     from wattprint.schedule.inputs import gather_series
     from wattprint.schedule.job import Job, Tier
     from wattprint.schedule.planner import plan as make_plan
@@ -68,9 +68,8 @@ def prepare(opts: GreenOptions, tracker: Any, command: str, *, clock: Clock,
               min_chunk_s=parse_duration_s(opts.min_chunk, "--min-chunk") if opts.min_chunk
               else 0.0, tier=Tier(opts.tier), max_intensity_g_per_kwh=opts.max_intensity,
               name=command, project=tracker.settings.project)
-    provider = _provider(opts)
-    end = job.deadline_utc or now + timedelta(seconds=max(
-        job.tier.default_window.total_seconds(), duration_s))
+    provider = provider_for(opts.series_files, opts.column, [zone])
+    end = job.deadline_or_default(now)
     series, notes = gather_series(provider, [zone], now, end)
     result = make_plan(job, series, now)
     notes.append(f"expected duration {fmt_duration(duration_s)} ({how})")
@@ -93,16 +92,6 @@ def _duration(text: str | None, tracker: Any, command: str) -> tuple[float, str]
         return statistics.median(past), f"median of {len(past)} past run(s) of this command"
     return 3600.0, "assumed: no --duration and no past runs of this command"
 
-
-def _provider(opts: GreenOptions) -> Any:
-    if opts.series_files:
-        from wattprint.intensity.providers.file import FileProvider
-
-        return FileProvider(list(opts.series_files), column=opts.column)
-    from wattprint.config import load_settings
-    from wattprint.intensity.providers.chain import providers_from_settings
-
-    return providers_from_settings(load_settings())
 
 
 def check_budget(plan: Any, tracker: Any, *, power_known: bool, save: bool = True) -> Any:

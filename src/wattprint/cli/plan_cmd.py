@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -99,9 +100,8 @@ def build_plan(options: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 
     now = parse_when(options.get("now_text"), "--now") or datetime.now(timezone.utc)
     job = parse_job(options, now)
-    end = job.deadline_utc or now + timedelta(seconds=max(
-        job.tier.default_window.total_seconds(), job.duration_s))
-    provider = _provider(options, job.zones)
+    end = job.deadline_or_default(max(now, job.earliest_start_utc or now))
+    provider = provider_for(options.get("series_files") or (), options.get("column"), job.zones)
     forecaster = _forecaster(options.get("forecast_method"))
     series, notes = gather_series(provider, job.zones, now, end, forecaster=forecaster)
     result = make_plan(job, series, now)
@@ -142,21 +142,29 @@ def parse_job(options: dict[str, Any], now: datetime) -> Any:
 
 
 def parse_deadline(text: str | None, base: datetime) -> datetime | None:
-    """``24h`` (relative to ``base``) or an ISO instant."""
+    """``24h`` (relative to ``base``) or an ISO date/instant."""
     if text is None:
         return None
-    if text[:1].isdigit() and ("-" in text[1:] and ":" in text or "T" in text):
-        return parse_when(text, "--deadline")
-    return base + timedelta(seconds=parse_duration_s(text, "--deadline"))
+    try:
+        return base + timedelta(seconds=parse_duration_s(text, "--deadline"))
+    except ConfigError:
+        try:
+            return parse_when(text, "--deadline")
+        except ConfigError:
+            raise ConfigError(f"--deadline: expected a duration like 24h or an ISO time like "
+                              f"2026-12-01T18:00Z, got {text!r}") from None
 
 
-def _provider(options: dict[str, Any], zones: tuple[str, ...]) -> Any:
-    files = options.get("series_files") or ()
+def provider_for(files: Sequence[str], column: str | None, zones: Sequence[str]) -> Any:
+    """The file provider for ``--series`` files, else the configured provider chain.
+
+    Without files, every zone is checked against the catalog first, so a
+    typo is an error with close matches rather than a silently skipped zone.
+    """
     if files:
         from wattprint.intensity.providers.file import FileProvider
 
-        return FileProvider(list(files), column=options.get("column") or
-                            "carbon_intensity_g_per_kwh")
+        return FileProvider(list(files), column=column or "carbon_intensity_g_per_kwh")
     from wattprint.intensity.zones import load_catalog
 
     catalog = load_catalog()

@@ -95,9 +95,9 @@ def chart(plan: Plan, series: dict[str, IntensitySeries]) -> Table:
 
 
 def _means(data: IntensitySeries, edges: np.ndarray[Any, Any]) -> list[float]:
-    from wattprint.intensity.series import _window_means
+    from wattprint.intensity.series import window_means
 
-    means = _window_means(data, edges[:-1], edges[1:])
+    means = window_means(data, edges[:-1], edges[1:])
     end = data.start_epoch_s + data.step_s * len(data)
     outside = (edges[:-1] < data.start_epoch_s) | (edges[1:] > end)
     means[outside] = np.nan

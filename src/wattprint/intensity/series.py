@@ -194,12 +194,12 @@ class IntensitySeries:
             return self.value_at(start_utc)
         if not self.covers(start_utc, end_utc):
             return float("nan")
-        return float(_window_means(self, np.array([a]), np.array([b]))[0])
+        return float(window_means(self, np.array([a]), np.array([b]))[0])
 
     def cumulative(self) -> np.ndarray[Any, np.dtype[np.float64]]:
         """Running integral at interval boundaries (g/kWh · s), length ``len + 1``.
 
-        Missing intervals count as zero here; :func:`_window_means` uses a
+        Missing intervals count as zero here; :func:`window_means` uses a
         running count of them to report NaN for any window that touches one.
         """
         out = np.zeros(len(self) + 1)
@@ -256,7 +256,7 @@ class IntensitySeries:
         n = -(-(end - start) // step_s)
         edges = start + step_s * np.arange(n + 1, dtype=np.float64)
         edges[-1] = min(edges[-1], end)
-        values = _window_means(self, edges[:-1], edges[1:])
+        values = window_means(self, edges[:-1], edges[1:])
         return replace(self, step_s=int(step_s), values_g_per_kwh=values)
 
     def extend(self, later: IntensitySeries) -> IntensitySeries:
@@ -299,7 +299,7 @@ def _runs(mask: np.ndarray[Any, Any]) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(change[::2], change[1::2], strict=True)]
 
 
-def _window_means(
+def window_means(
     series: IntensitySeries, starts: np.ndarray[Any, Any], ends: np.ndarray[Any, Any]
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Time-weighted means of ``series`` over many ``[start, end)`` epoch windows."""

@@ -102,6 +102,13 @@ class Job:
         """The baseline zone."""
         return self.home_zone or self.zones[0]
 
+    def deadline_or_default(self, earliest_utc: datetime) -> datetime:
+        """The deadline, or ``earliest_utc`` + the tier's window (never shorter than the job)."""
+        if self.deadline_utc is not None:
+            return self.deadline_utc
+        window_s = max(self.tier.default_window.total_seconds(), self.duration_s)
+        return earliest_utc + timedelta(seconds=window_s)
+
     @property
     def total_energy_kwh(self) -> float:
         """Expected facility energy of the whole job (kWh)."""

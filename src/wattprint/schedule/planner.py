@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from wattprint.errors import PlanError
-from wattprint.intensity.series import IntensitySeries, _window_means, from_epoch_s, to_epoch_s
+from wattprint.intensity.series import IntensitySeries, from_epoch_s, to_epoch_s, window_means
 from wattprint.schedule.job import Job, Plan, Slot, Tier
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
@@ -107,10 +107,7 @@ def plan(job: Job, series: Mapping[str, IntensitySeries], now_utc: datetime) -> 
 def _window(job: Job, now_utc: datetime) -> _Window:
     now = to_epoch_s(now_utc)
     earliest = max(now, to_epoch_s(job.earliest_start_utc)) if job.earliest_start_utc else now
-    if job.deadline_utc is not None:
-        deadline = to_epoch_s(job.deadline_utc)
-    else:
-        deadline = earliest + int(max(job.tier.default_window.total_seconds(), job.duration_s))
+    deadline = to_epoch_s(job.deadline_or_default(from_epoch_s(earliest)))
     duration = int(round(job.duration_s))
     if job.tier is not Tier.CRITICAL and deadline - earliest < duration:
         raise PlanError(
@@ -127,10 +124,8 @@ def _baseline(
     home = job.home
     start = window.now if job.tier is Tier.CRITICAL else window.earliest
     data = series.get(home)
-    mean = float("nan") if data is None else float(
-        _window_means(data, np.array([start]), np.array([start + window.duration]))[0])
-    if data is None or not data.covers(from_epoch_s(start), from_epoch_s(start + window.duration)):
-        mean = float("nan")
+    mean = float("nan") if data is None else data.mean_between(
+        from_epoch_s(start), from_epoch_s(start + window.duration))
     if np.isnan(mean):
         raise PlanError(
             f"no intensity data for the home zone {home} from {_iso(start)} to "
@@ -180,7 +175,7 @@ def window_candidates(data: IntensitySeries, span: _Window) -> np.ndarray[Any, A
 
 def _best_window(data: IntensitySeries, span: _Window, energy: float) -> _ZoneResult | None:
     starts = window_candidates(data, span)
-    means = _window_means(data, starts, starts + span.duration)
+    means = window_means(data, starts, starts + span.duration)
     if np.all(np.isnan(means)):
         return None
     i = int(np.nanargmin(means))  # first minimum = earliest start among equals
@@ -200,7 +195,7 @@ def _first_below(
     values = np.array([data.value_at(from_epoch_s(t)) for t in starts])
     below = np.flatnonzero(values < threshold)
     begin = int(starts[below[0]]) if below.size else latest
-    mean = float(_window_means(data, np.array([begin]), np.array([begin + span.duration]))[0])
+    mean = float(window_means(data, np.array([begin]), np.array([begin + span.duration]))[0])
     if np.isnan(mean):
         return None
     return _ZoneResult(data.zone, ((begin, begin + span.duration, mean),),
@@ -213,7 +208,7 @@ def _best_slots(
     step = data.step_s
     count = (span.deadline - span.earliest) // step
     starts = span.earliest + step * np.arange(count, dtype=np.int64)
-    intensity = _window_means(data, starts, starts + step)
+    intensity = window_means(data, starts, starts + step)
     k = -(-span.duration // step)
     last = span.duration - (k - 1) * step  # the job's final slot may be partly used
     chunk = min(k, max(1, -(-int(np.ceil(min_chunk_s)) // step)))
