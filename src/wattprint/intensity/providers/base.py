@@ -23,7 +23,10 @@ from wattprint.model import Intensity
 
 @dataclass(frozen=True)
 class ProviderStatus:
-    """Result of :meth:`IntensityProvider.probe`: usable or not, and why."""
+    """Result of a backend's ``probe()``: usable or not, why, and the fix.
+
+    Intensity providers and executors both answer with it.
+    """
 
     name: str
     available: bool
@@ -32,7 +35,7 @@ class ProviderStatus:
 
     def __str__(self) -> str:
         if self.available:
-            return f"{self.name}: available"
+            return f"{self.name}: available" + (f" ({self.reason})" if self.reason else "")
         fix = f" (fix: {self.fix})" if self.fix else ""
         return f"{self.name}: unavailable: {self.reason}{fix}"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from wattprint.intensity.providers.base import ProviderStatus
 from wattprint.schedule.job import Plan
 from wattprint.store.serialize import format_utc
 
@@ -53,20 +54,8 @@ class Submission:
         }
 
 
-@dataclass(frozen=True)
-class ExecutorStatus:
-    """Result of :meth:`Executor.probe`: usable here or not, why, and the fix."""
-
-    name: str
-    available: bool
-    reason: str = ""
-    fix: str = ""
-
-    def __str__(self) -> str:
-        if self.available:
-            return f"{self.name}: available" + (f" ({self.reason})" if self.reason else "")
-        fix = f" (fix: {self.fix})" if self.fix else ""
-        return f"{self.name}: unavailable: {self.reason}{fix}"
+#: What :meth:`Executor.probe` returns (the same value as a provider probe).
+ExecutorStatus = ProviderStatus
 
 
 @runtime_checkable
