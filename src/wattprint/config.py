@@ -278,11 +278,15 @@ def _parse(key: str, raw: Any, parse: Callable[[Any], Any], source: str) -> Any:
         raise ConfigError(f"invalid {key} from {where}: {reason}") from None
 
 
+#: Tables of a config file read by their own modules (``policy``: wattprint.assess.policy).
+SECTIONS = frozenset({"policy"})
+
+
 def _reject_unknown(layers: list[tuple[str, Mapping[str, Any]]]) -> None:
     for source, layer in layers:
         if source in {"argument", "env"}:
             continue
-        unknown = sorted(set(layer) - set(_KEYS))
+        unknown = sorted(set(layer) - set(_KEYS) - SECTIONS)
         if unknown:
             raise ConfigError(
                 f"unknown setting {unknown[0]!r} in {source}; known: {', '.join(_KEYS)}"

@@ -42,6 +42,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _register() -> None:
     from wattprint.cli import (
         account_cmds,
+        assess_cmd,
         budget_cmds,
         doctor,
         estimate_cmds,
@@ -73,6 +74,7 @@ def _register() -> None:
     cli.add_command(account_cmds.instrument)
     cli.add_command(account_cmds.target)
     cli.add_command(account_cmds.offset)
+    cli.add_command(assess_cmd.assess)
 
 
 _register()
