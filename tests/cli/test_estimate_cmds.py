@@ -47,17 +47,52 @@ def test_estimate_text_shows_the_basis_of_each_line(capfd: pytest.CaptureFixture
 @pytest.mark.parametrize(("argv", "message"), [
     (["--device", "H1000", "--hours", "1", "--zone", "FR"], "did you mean h100-sxm"),
     (["--instance", "p4d.24xl", "--hours", "1", "--zone", "FR"], "did you mean p4d.24xlarge"),
-    (["--device", "H100", "--count", "0", "--hours", "1", "--zone", "FR"], "count"),
-    (["--device", "H100", "--hours", "0", "--zone", "FR"], "hours: must be > 0"),
-    (["--device", "H100", "--hours", "-4", "--zone", "FR"], "hours: must be > 0"),
-    (["--device", "H100", "--hours", "1", "--zone", "FR", "--pue", "0.8"], "at least 1.0"),
+    (["--device", "A10O", "--hours", "1", "--zone", "FR"],
+     "unknown device 'A10O'; did you mean a10, a10g"),
+    (["--instance", "p4d.24xlage", "--hours", "1", "--zone", "FR"],
+     "unknown instance type 'p4d.24xlage'; did you mean p4d.24xlarge"),
+    (["--device", "H100", "--count", "0", "--hours", "1", "--zone", "FR"],
+     "count (--count): must be a whole number >= 1, got 0"),
+    (["--device", "H100", "--count", "-2", "--hours", "1", "--zone", "FR"],
+     "count (--count): must be a whole number >= 1, got -2"),
+    (["--instance", "p5.48xlarge", "--count", "0", "--hours", "1", "--zone", "FR"],
+     "count (--count): must be a whole number >= 1, got 0"),
+    (["--device", "H100", "--hours", "0", "--zone", "FR"], "hours (--hours): must be > 0, got 0.0"),
+    (["--device", "H100", "--hours", "-4", "--zone", "FR"],
+     "hours (--hours): must be > 0, got -4.0"),
+    (["--device", "H100", "--device-hours", "0", "--zone", "FR"],
+     "device_hours (--device-hours): must be > 0, got 0.0"),
+    (["--device", "H100", "--device-hours", "-3", "--zone", "FR"],
+     "device_hours (--device-hours): must be > 0, got -3.0"),
+    (["--device", "H100", "--hours", "1", "--device-hours", "8", "--zone", "FR"],
+     "give exactly one of --hours (wall-clock) or --device-hours"),
+    (["--device", "H100", "--zone", "FR"],
+     "give exactly one of --hours (wall-clock) or --device-hours"),
+    (["--device", "H100", "--hours", "1", "--zone", "FR", "--pue", "0.8"],
+     "pue (--pue): pue=0.8 is impossible; PUE is facility energy / IT energy and must be at "
+     "least 1.0"),
+    (["--device", "H100", "--hours", "1", "--zone", "FR", "--pue", "0.99"],
+     "pue (--pue): pue=0.99 is impossible"),
     (["--device", "H100", "--hours", "1", "--zone", "FR", "--utilisation", "1.2"],
      "must be in (0, 1]"),
+    (["--device", "H100", "--hours", "1", "--zone", "FR", "--utilisation", "0"],
+     "utilisation (--utilisation): must be in (0, 1], got 0.0"),
+    (["--device", "H100", "--hours", "1", "--zone", "FR", "--utilisation", "1.5"],
+     "utilisation (--utilisation): must be in (0, 1], got 1.5"),
+    (["--device", "H100", "--hours", "1", "--zone", "FR", "--utilization", "-0.5"],
+     "utilisation (--utilisation): must be in (0, 1], got -0.5"),
+    (["--device", "H100", "--hours", "1", "--zone", "FR", "--lifetime-use-rate", "0"],
+     "lifetime_use_rate (--lifetime-use-rate): must be in (0, 1], got 0.0"),
+    (["--device", "H100", "--hours", "1", "--zone", "FR", "--lifetime-use-rate", "1.5"],
+     "lifetime_use_rate (--lifetime-use-rate): must be in (0, 1], got 1.5"),
+    (["--device", "H100", "--hours", "1", "--zone", "FR", "--lifetime-use-rate", "-0.2"],
+     "lifetime_use_rate (--lifetime-use-rate): must be in (0, 1], got -0.2"),
     (["--device", "H100", "--hours", "1", "--zone", "FR", "--intensity", "50"],
-     "exactly one of --zone"),
-    (["--device", "H100", "--hours", "1"], "exactly one of --zone"),
+     "give exactly one of --zone (a grid zone or cloud region) or --intensity"),
+    (["--device", "H100", "--hours", "1"],
+     "give exactly one of --zone (a grid zone or cloud region) or --intensity"),
     (["--device", "H100", "--instance", "p5.48xlarge", "--hours", "1", "--zone", "FR"],
-     "not both"),
+     "give --device or --instance, not both"),
     (["--device", "H100", "--hours", "1", "--zone", "Atlantis"], "unknown zone"),
     (["--device", "H100", "--hours", "1", "--intensity", "12 furlongs"], "--intensity"),
 ])
@@ -67,6 +102,43 @@ def test_bad_input_exits_2_with_one_line(capfd: pytest.CaptureFixture[str], argv
     err = capfd.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+#: Figures that rest on a default when only --device/--count/--hours/--zone are given,
+#: by their key in ``basis`` and their label in the text output.
+DEFAULTED = {"power": "power per device", "host": "host power", "pue": "PUE",
+             "co2e": "operational CO2e", "embodied": "embodied CO2e",
+             "water_onsite": "water on-site", "water_offsite": "water off-site"}
+
+
+def _text_basis(out: str) -> dict[str, str]:
+    """``{label: basis}`` of the text output: each figure line, then its ``←`` line."""
+    lines = out.splitlines()
+    return {line[:17].strip(): after.strip().removeprefix("← ")
+            for line, after in zip(lines, lines[1:], strict=False)
+            if line[:1].strip() and after.strip().startswith("←")}
+
+
+@pytest.mark.parametrize("zone", ["FR", "US-VA", "aws:us-east-1"])
+def test_every_defaulted_figure_says_default(capfd: pytest.CaptureFixture[str],
+                                             zone: str) -> None:
+    argv = ["estimate", "--device", "A100", "--count", "8", "--hours", "10", "--zone", zone]
+    data = _json(capfd, argv)
+    basis: dict[str, str] = data["basis"]  # type: ignore[assignment]
+    for key in DEFAULTED:
+        assert "default" in basis[key], (key, basis[key])
+    assert "default lifetime 6 years" in basis["embodied"]
+    assert "default use rate 0.85" in basis["embodied"]
+    assert "default 150 kg per device" in basis["embodied"]
+    assert "given" in basis["hours"] and "default" not in basis["hours"]
+    assumptions: list[str] = data["assumptions"]  # type: ignore[assignment]
+    assert [line for line in assumptions if line.split(":", 1)[0] in DEFAULTED] == [
+        f"{key}: {basis[key]}" for key in basis if key in DEFAULTED]
+    assert main(argv) == 0
+    text = _text_basis(capfd.readouterr().out)
+    for key, label in DEFAULTED.items():
+        assert text[label] == basis[key]
+    assert "given" in text["time"]
 
 
 def test_embodied_without_lifetime_says_defaults(capfd: pytest.CaptureFixture[str]) -> None:

@@ -107,16 +107,23 @@ def test_device_without_published_power_needs_one() -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"count": 0}, "count: must be a whole number >= 1"),
-    ({"count": -3}, "count: must be a whole number >= 1"),
-    ({"hours": 0.0}, "hours: must be > 0"),
-    ({"hours": -1.0}, "hours: must be > 0"),
-    ({"hours": None, "device_hours": -5.0}, "device_hours"),
+    ({"count": 0}, r"count \(--count\): must be a whole number >= 1, got 0"),
+    ({"count": -3}, r"count \(--count\): must be a whole number >= 1, got -3"),
+    ({"count": 2.5}, r"count \(--count\): must be a whole number >= 1, got 2.5"),
+    ({"hours": 0.0}, r"hours \(--hours\): must be > 0, got 0.0"),
+    ({"hours": -1.0}, r"hours \(--hours\): must be > 0, got -1.0"),
+    ({"hours": float("nan")}, r"hours \(--hours\): must be > 0, got nan"),
+    ({"hours": None, "device_hours": -5.0},
+     r"device_hours \(--device-hours\): must be > 0, got -5.0"),
+    ({"hours": None, "device_hours": 0.0},
+     r"device_hours \(--device-hours\): must be > 0, got 0.0"),
     ({"hours": None}, "exactly one of --hours"),
     ({"device_hours": 3.0}, "exactly one of --hours"),
-    ({"pue": 0.9}, "must be at least 1.0"),
-    ({"utilisation": 0.0}, r"utilisation \(--utilisation\): must be in \(0, 1\]"),
-    ({"utilisation": 1.5}, r"must be in \(0, 1\]"),
+    ({"pue": 0.9}, r"pue \(--pue\): pue=0.9 is impossible.*must be at least 1.0"),
+    ({"pue": 0.0}, r"pue \(--pue\): pue=0.0 is impossible"),
+    ({"utilisation": 0.0}, r"utilisation \(--utilisation\): must be in \(0, 1\], got 0.0"),
+    ({"utilisation": 1.5}, r"utilisation \(--utilisation\): must be in \(0, 1\], got 1.5"),
+    ({"utilisation": -0.5}, r"utilisation \(--utilisation\): must be in \(0, 1\], got -0.5"),
     ({"zone": "FR"}, "exactly one of --zone"),
     ({"intensity_g_per_kwh": None}, "exactly one of --zone"),
     ({"instance": "p5.48xlarge"}, "--device or --instance, not both"),
@@ -124,7 +131,12 @@ def test_device_without_published_power_needs_one() -> None:
     ({"power_w": 100.0, "utilisation": 0.5}, "cannot be combined"),
     ({"cpu_share": 0.5}, "--cpu-share needs --instance"),
     ({"cpu_share": 1.5}, r"must be in \[0, 1\]"),
-    ({"lifetime_use_rate": 0.0}, r"lifetime_use_rate"),
+    ({"lifetime_use_rate": 0.0},
+     r"lifetime_use_rate \(--lifetime-use-rate\): must be in \(0, 1\], got 0.0"),
+    ({"lifetime_use_rate": 1.5},
+     r"lifetime_use_rate \(--lifetime-use-rate\): must be in \(0, 1\], got 1.5"),
+    ({"lifetime_use_rate": -0.2},
+     r"lifetime_use_rate \(--lifetime-use-rate\): must be in \(0, 1\], got -0.2"),
     ({"lifetime_years": -6.0}, "lifetime_years"),
     ({"embodied_kg": -1.0}, "embodied_kg"),
     ({"device": None}, "give --device, --instance, or an average power"),
@@ -137,6 +149,17 @@ def test_bad_input_is_a_config_error(change: dict[str, Any], message: str) -> No
 def test_unknown_names_raise_with_matches() -> None:
     with pytest.raises(UnknownHardwareError, match="did you mean"):
         estimate(**{**BASE, "device": "A1000"})
+    with pytest.raises(UnknownHardwareError) as info:
+        estimate(**{**BASE, "device": "A10O"})
+    assert info.value.kind == "device" and info.value.name == "A10O"
+    assert info.value.matches[:2] == ("a10", "a10g")
+    assert str(info.value).startswith("unknown device 'A10O'; did you mean a10, a10g")
+    assert "(see `wattprint hardware`)" in str(info.value)
+    with pytest.raises(UnknownHardwareError) as info:
+        estimate(**{**BASE, "device": None}, instance="p4d.24xlage")
+    assert info.value.kind == "instance type" and info.value.matches[0] == "p4d.24xlarge"
+    assert str(info.value).startswith(
+        "unknown instance type 'p4d.24xlage'; did you mean p4d.24xlarge")
     with pytest.raises(UnknownZoneError):
         estimate(**{**BASE, "intensity_g_per_kwh": None}, zone="Atlantis")
 

@@ -20,8 +20,8 @@ def check_input(inp: EstimateInput) -> None:
     """
     _exclusive(inp)
     if isinstance(inp.count, bool) or not isinstance(inp.count, int) or inp.count < 1:
-        raise ConfigError(f"count: must be a whole number >= 1, got {inp.count!r}")
-    _positive("hours", inp.hours)
+        raise ConfigError(f"count (--count): must be a whole number >= 1, got {inp.count!r}")
+    _positive("hours (--hours)", inp.hours)
     _positive("device_hours (--device-hours)", inp.device_hours)
     _positive("power_w (--power-w)", inp.power_w)
     _positive("total_power_w (--total-power-w)", inp.total_power_w)

@@ -162,7 +162,8 @@ def _host_power(inp: EstimateInput, inst: Instance | None) -> tuple[float, str]:
         if inp.cpu_share is not None:
             raise ConfigError("--cpu-share needs --instance (for its vCPUs and RAM) or "
                               "--host-power-w")
-        return 0.0, "not counted (no instance type or --host-power-w given)"
+        return 0.0, ("default: not counted (no instance type or --host-power-w given; "
+                     "give --host-power-w for the host's CPU and RAM)")
     from wattprint.measure.sensors.tdp import DEFAULT_W_PER_CORE, DEFAULT_W_PER_CORE_SOURCE
 
     table = defaults()
@@ -188,7 +189,8 @@ def _place(inp: EstimateInput) -> _Place:
     value = catalog.intensity(found.id)
     provider = found.id.split(":", 1)[0] if found.kind == "cloud" else ""
     zones = tuple(z for z in (found.id, found.grid_zone, found.country) if z)
-    text = f"{value.g_per_kwh:,.6g} g CO2e/kWh, annual average of {found.id}: {value.source}"
+    text = (f"{value.g_per_kwh:,.6g} g CO2e/kWh, default: the annual average of {found.id} "
+            f"(give --intensity for another figure): {value.source}")
     return _Place(found.id, provider, value.g_per_kwh, text, zones)
 
 
@@ -250,11 +252,20 @@ def _water_inputs(inp: EstimateInput, provider: str,
         wue = (inp.wue_l_per_kwh, f"WUE {inp.wue_l_per_kwh:g} L/kWh given")
     else:
         value, source = default_wue(provider or None)
-        wue = (value, f"WUE {value:g} L/kWh, {source}")
+        wue = (value, f"WUE {value:g} L/kWh, {_stated_default(source)}")
     if inp.water_intensity_l_per_kwh is not None:
         water_i = (inp.water_intensity_l_per_kwh,
                    f"{inp.water_intensity_l_per_kwh:g} L/kWh given")
     else:
         value, source = water_intensity(place.water_zones)
-        water_i = (value, f"{value:g} L/kWh, {source}")
+        water_i = (value, f"{value:g} L/kWh, {_stated_default(source)}")
     return wue, water_i
+
+
+def _stated_default(source: str) -> str:
+    """Say "default" for a looked-up figure the user did not give.
+
+    The water lookups name only their fallbacks a default; a provider's or a
+    zone's published figure is a default too when the flag was not given.
+    """
+    return source if source.startswith("default") else f"default: {source}"
