@@ -155,3 +155,12 @@ def test_unknown_device_in_a_plan_lists_close_matches(
     assert main(ASSESS) == 2
     err = capfd.readouterr().err
     assert "unknown device 'A100 80G8'; did you mean" in err and "a100" in err.lower()
+
+
+def test_the_shipped_governance_example_meets_its_policy(
+        monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    # examples/governance commits its plans, policy and assessment: the README shows them.
+    monkeypatch.chdir(Path(__file__).parents[2] / "examples" / "governance")
+    assert main(["assess", "--check"]) == 0
+    out = capfd.readouterr().out
+    assert "PASS plans/llm-1b-pretrain.yaml" in out and "PASS plans/vit-finetune.yaml" in out

@@ -176,9 +176,17 @@ def _policy_plans(policy: Any, root: Path) -> list[Path]:
     if not policy.plans:
         raise ConfigError(f"no plans to check: name plan files, or set policy.plans in "
                           f"{policy.source} (e.g. plans = [\"plans/*.yaml\"])")
-    paths = sorted({Path(p) for pattern in policy.plans
+    paths = sorted({_relative(Path(p)) for pattern in policy.plans
                     for p in glob.glob(str(root / pattern), recursive=True)})
     if not paths:
         raise ConfigError(f"policy.plans in {policy.source} ({', '.join(policy.plans)}) "
                           "matches no file")
     return paths
+
+
+def _relative(path: Path) -> Path:
+    """``path`` relative to the working directory when it is below it (shorter messages)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
