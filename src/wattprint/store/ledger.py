@@ -332,6 +332,16 @@ class Ledger(AccountsMixin):
         )
 
     @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """One read transaction for aggregate queries (dashboard, reports).
+
+        Raises:
+            LedgerError: The ledger is not open, or a query failed.
+        """
+        with self._errors("read the ledger"), self._connect() as conn:
+            yield conn
+
+    @contextlib.contextmanager
     def _connect(self, *, write: bool = False) -> Iterator[Connection]:
         if self._engine is None:
             raise LedgerError(f"ledger {self.url} is not open; call open() or use `with`")
