@@ -117,3 +117,28 @@ def test_check_instrument(change: dict[str, object], message: str) -> None:
     assert check_instrument(good) is good
     with pytest.raises(ConfigError, match=message):
         check_instrument(dataclasses.replace(good, **change))  # type: ignore[arg-type]
+
+
+def test_shares_that_do_not_overlap_each_other_do_not_add_up() -> None:
+    from datetime import date
+
+    from wattprint.account.market import check_overlap
+    from wattprint.errors import ConfigError
+    from wattprint.model import Instrument
+
+    h1 = Instrument("a", "DE", "supplier", date(2026, 1, 1), date(2026, 6, 30), None, 0.6,
+                    20.0, "S", "")
+    h2 = Instrument("b", "DE", "supplier", date(2026, 7, 1), date(2026, 12, 31), None, 0.6,
+                    20.0, "S", "")
+    year = Instrument("", "DE", "go", date(2026, 1, 1), date(2026, 12, 31), None, 0.4, None,
+                      "", "")
+    check_overlap(year, [h1, h2])  # at most 100 % on any day
+    more = Instrument("", "DE", "go", date(2026, 6, 1), date(2026, 7, 31), None, 0.5, None,
+                      "", "")
+    with pytest.raises(ConfigError) as info:
+        check_overlap(more, [h1, h2])
+    # the message names the real overlap window, not the new instrument's whole period
+    assert "110 % covered between 2026-06-01 and 2026-06-30 (already 60 % by a)" in str(info.value)
+    volume = Instrument("", "DE", "rec", date(2026, 6, 1), date(2026, 7, 31), 5.0, None, None,
+                        "", "")
+    check_overlap(volume, [h1, h2])  # only 60 % covered: the volume can be used

@@ -53,11 +53,11 @@ SUPPLIER_2026 = _instrument("DE", "2026-01-01", "2026-12-31")
      "instrument "),
     (_instrument("de", "2026-06-01", "2027-03-31"),
      "overlapping instruments: supplier 100 % for DE 2026-06-01..2027-03-31 would bring DE to "
-     "200 % covered between 2026-06-01 and 2027-03-31"),
+     "200 % covered between 2026-06-01 and 2026-12-31"),
     (_instrument("DE", "2025-07-01", "2026-01-01", "--share", "50%", "--factor", "0",
                  type_="ppa"),
      "overlapping instruments: ppa 50 % for DE 2025-07-01..2026-01-01 would bring DE to "
-     "150 % covered"),
+     "150 % covered between 2026-01-01 and 2026-01-01"),
     (_instrument("DE", "2026-03-01", "2026-04-30", "--mwh", "5", type_="go"),
      "overlapping instruments: DE is already 100 % covered between 2026-03-01 and 2026-04-30; "
      "go 5 MWh for DE 2026-03-01..2026-04-30 could never be used"),

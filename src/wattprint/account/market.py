@@ -37,6 +37,7 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
@@ -128,17 +129,38 @@ def check_overlap(new: Instrument, existing: Iterable[Instrument]) -> None:
                 new.type, new.volume_mwh, new.share, new.start_date, new.end_date):
             raise ConfigError(f"overlapping instruments: {_describe(new)} duplicates "
                               f"instrument {old.id}")
-    shares = sum(o.share for o in overlapping if o.share is not None)
-    if new.share is not None and shares + new.share > 1 + 1e-9:
+    segments = _share_coverage(new, overlapping)
+    first, last, peak, ids = max(segments, key=lambda seg: seg[2])
+    if new.share is not None and peak + new.share > 1 + 1e-9:
         raise ConfigError(
             f"overlapping instruments: {_describe(new)} would bring {new.zone} to "
-            f"{(shares + new.share) * 100:g} % covered between {new.start_date} and "
-            f"{new.end_date} (already {shares * 100:g} % by "
-            f"{', '.join(o.id for o in overlapping if o.share is not None)})")
-    if new.volume_mwh is not None and shares >= 1 - 1e-9:
+            f"{(peak + new.share) * 100:g} % covered between {first} and {last} "
+            f"(already {peak * 100:g} % by {', '.join(ids)})")
+    if new.volume_mwh is not None and all(seg[2] >= 1 - 1e-9 for seg in segments):
         raise ConfigError(f"overlapping instruments: {new.zone} is already 100 % covered "
                           f"between {new.start_date} and {new.end_date}; {_describe(new)} "
                           "could never be used")
+
+
+def _share_coverage(new: Instrument, overlapping: Sequence[Instrument]
+                    ) -> list[tuple[date, date, float, list[str]]]:
+    """Within ``new``'s period: (first day, last day, share covered, instrument ids) pieces.
+
+    Shares of instruments that do not overlap each other do not add up: 60 % in
+    H1 and 60 % in H2 leave room for 40 % over the whole year.
+    """
+    one_day = timedelta(days=1)
+    shared = [o for o in overlapping if o.share is not None]
+    cuts = {new.start_date, new.end_date + one_day}
+    for o in shared:
+        cuts.update((max(o.start_date, new.start_date), min(o.end_date, new.end_date) + one_day))
+    edges = sorted(cuts)
+    pieces = []
+    for begin, end in zip(edges, edges[1:]):
+        cover = [o for o in shared if o.start_date <= begin <= o.end_date]
+        pieces.append((begin, end - one_day, sum(o.share or 0.0 for o in cover),
+                       [o.id for o in cover]))
+    return pieces
 
 
 def market_co2e(
