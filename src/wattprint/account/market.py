@@ -156,7 +156,7 @@ def _share_coverage(new: Instrument, overlapping: Sequence[Instrument]
         cuts.update((max(o.start_date, new.start_date), min(o.end_date, new.end_date) + one_day))
     edges = sorted(cuts)
     pieces = []
-    for begin, end in zip(edges, edges[1:]):
+    for begin, end in zip(edges, edges[1:], strict=False):
         cover = [o for o in shared if o.start_date <= begin <= o.end_date]
         pieces.append((begin, end - one_day, sum(o.share or 0.0 for o in cover),
                        [o.id for o in cover]))
