@@ -5,6 +5,8 @@ from helpers import CPU, GPU, run
 
 from wattprint.account.embodied import CLASS_DEFAULTS, embodied_co2e, water_l
 from wattprint.errors import ConfigError
+from wattprint.estimate import estimate
+from wattprint.estimate.water import WaterFactors
 from wattprint.model import Device, DeviceEnergy
 
 
@@ -38,12 +40,44 @@ def test_no_devices_is_zero_with_a_note() -> None:
 
 
 def test_water_onsite_on_it_energy_offsite_on_facility_energy() -> None:
-    fig = water_l(run(it_kwh=2.0, pue=1.5))
+    fig = water_l(run(it_kwh=2.0, pue=1.5))  # zone DE: no published figures, both defaults
     assert fig.inputs["water_onsite_l"] == pytest.approx(2.0 * 1.8)
-    assert fig.inputs["water_offsite_l"] == pytest.approx(3.0 * 7.6)
-    assert fig.value == pytest.approx(3.6 + 22.8) and fig.unit == "L"
+    assert fig.inputs["water_offsite_l"] == pytest.approx(3.0 * 3.142)
+    assert fig.value == pytest.approx(3.6 + 9.426) and fig.unit == "L"
+    assert fig.inputs["wue_source"].startswith("default (no cloud provider)")
     assert "Shehabi" in fig.inputs["wue_source"]
+    assert fig.inputs["water_intensity_source"].startswith("default (none published for DE)")
+    assert "Li, Yang, Islam & Ren 2023" in fig.inputs["water_intensity_source"]
     given = water_l(run(), wue_l_per_kwh=0.0, water_intensity_l_per_kwh=1.0)
     assert given.value == pytest.approx(3.0) and given.inputs["wue_source"] == "given"
+    assert given.inputs["water_intensity_source"] == "given"
     with pytest.raises(ConfigError, match="water"):
         water_l(run(), wue_l_per_kwh=-1.0)
+
+
+def test_water_uses_the_zone_and_the_cloud_providers_published_figures() -> None:
+    cloud = water_l(run(zone="aws:eu-west-1"))  # AWS Ireland: AWS WUE, Irish grid water
+    assert cloud.inputs["wue_l_per_kwh"] == 0.18
+    assert cloud.inputs["wue_source"].startswith("aws fleet WUE: UNVERIFIED")
+    assert cloud.inputs["water_intensity_l_per_kwh"] == 1.476
+    assert cloud.inputs["water_intensity_source"].startswith("zone IE:")
+    state = water_l(run(zone="US-TX"))
+    assert state.inputs["water_intensity_l_per_kwh"] == 1.287
+    assert state.inputs["wue_source"].startswith("default")
+    factors = WaterFactors(0.5, "site meter", 2.0, "utility report")
+    fig = water_l(run(it_kwh=2.0, pue=1.5), factors=factors)
+    assert fig.value == pytest.approx(0.5 * 2.0 + 2.0 * 3.0)
+    assert fig.inputs["wue_source"] == "site meter"
+
+
+@pytest.mark.parametrize("zone", ["DE", "SE", "US-TX", "aws:eu-west-1", "aws:us-east-1",
+                                  "azure:eastus", "gcp:us-central1"])
+def test_estimate_and_account_of_the_same_work_give_the_same_water(zone: str) -> None:
+    # 1 kW for 2 h at PUE 1.5: 2 kWh IT, 3 kWh facility, in both.
+    est = estimate(total_power_w=1000.0, hours=2.0, pue=1.5, zone=zone)
+    fig = water_l(run(it_kwh=2.0, pue=1.5, zone=zone))
+    assert est.it_energy_kwh == pytest.approx(fig.inputs["it_energy_kwh"])
+    assert est.energy_kwh == pytest.approx(fig.inputs["energy_kwh"])
+    assert est.wue_l_per_kwh == fig.inputs["wue_l_per_kwh"]
+    assert est.water_intensity_l_per_kwh == fig.inputs["water_intensity_l_per_kwh"]
+    assert est.water_onsite_l + est.water_offsite_l == pytest.approx(fig.value)

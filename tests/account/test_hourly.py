@@ -7,15 +7,18 @@ import numpy as np
 import pytest
 from helpers import CPU, GPU, T0, run
 
-from wattprint.account.hourly import hourly_co2e, location_co2e, run_window
+from wattprint.account.hourly import METHODS, SeriesOrigin, hourly_co2e, location_co2e, run_window
+from wattprint.intensity.providers.static import StaticProvider
 from wattprint.intensity.series import IntensitySeries
 from wattprint.model import DeviceEnergy, TracePoint
 
 HOUR0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
 
-def series(values: list[float], start: datetime = HOUR0, step_s: int = 3600) -> IntensitySeries:
-    return IntensitySeries("DE", start, step_s, np.array(values, dtype=float), source="test")
+def series(values: list[float], start: datetime = HOUR0, step_s: int = 3600,
+           kind: str = "actual") -> IntensitySeries:
+    return IntensitySeries("DE", start, step_s, np.array(values, dtype=float), kind=kind,
+                           source="test")
 
 
 def test_flat_power_weights_each_hour_by_its_overlap() -> None:
@@ -86,3 +89,58 @@ def test_run_window_widens_to_whole_seconds() -> None:
     r = run(started=T0 + timedelta(microseconds=250), hours=1.0)
     start, end = run_window(r)
     assert start == T0 and end == T0 + timedelta(hours=1, seconds=1)
+
+
+def test_static_typical_profile_is_computed_but_not_called_hourly() -> None:
+    r = run()  # 2026-03-01 00:30-02:30 UTC, DE
+    profile = StaticProvider().history("DE", *run_window(r))
+    assert profile.kind == "profile"
+    fig = hourly_co2e(r, profile, SeriesOrigin("provider chain: static", "DE"))
+    assert fig.method == "typical-profile"
+    assert "not a history of the run's hours" in fig.inputs["not_hourly_reason"]
+    march = StaticProvider().profile_for("DE").values_g_per_kwh[2]  # type: ignore[union-attr]
+    expected = 0.25 * march[0] + 0.5 * march[1] + 0.25 * march[2]
+    assert fig.value == pytest.approx(3.0 * expected / 1000)
+    assert fig.inputs["series_provider"] == "provider chain: static"
+    assert "typical hour of DE" in fig.inputs["series_notes"][0]
+
+
+def test_flat_annual_average_falls_back_to_the_annual_mean() -> None:
+    r = run(zone="SE")
+    flat = StaticProvider().history("SE", *run_window(r))
+    assert flat.kind == "static"
+    fig = hourly_co2e(r, flat)
+    assert fig.method == "annual-mean (fallback)" and fig.value == pytest.approx(r.co2e_kg)
+    assert fig.inputs["fallback_reason"].startswith("only a flat annual average is available")
+
+
+@pytest.mark.parametrize(("kind", "method"), [
+    ("actual", "hourly"), ("mixed", "hourly-partial"), ("forecast", "hourly-forecast"),
+    ("profile", "typical-profile"),
+])
+def test_method_follows_the_kind_of_series(kind: str, method: str) -> None:
+    fig = hourly_co2e(run(), series([100, 200, 300], kind=kind))
+    assert fig.method == method == METHODS[kind][0]
+    assert fig.value == pytest.approx(3.0 * 200 / 1000)  # same arithmetic, honest name
+    assert ("not_hourly_reason" in fig.inputs) == (kind != "actual")
+
+
+def test_provider_failure_is_the_annual_mean_with_its_reason() -> None:
+    origin = SeriesOrigin("provider chain: electricitymaps, static", "DE",
+                          warnings=("intensity provider electricitymaps failed: HTTP 503",),
+                          error="provider chain gave no history of DE: no provider could answer")
+    fig = hourly_co2e(run(), None, origin)
+    assert fig.method == "annual-mean (fallback)" and fig.value == pytest.approx(run().co2e_kg)
+    assert fig.inputs["fallback_reason"] == (
+        "provider chain gave no history of DE: no provider could answer: annual mean used")
+    assert fig.inputs["provider_warnings"] == [
+        "intensity provider electricitymaps failed: HTTP 503"]
+    assert fig.inputs["series_provider"] == origin.provider
+
+
+def test_series_of_the_asked_grid_zone_is_not_flagged() -> None:
+    r = run(zone="aws:eu-central-1")
+    fig = hourly_co2e(r, series([100, 200, 300]), SeriesOrigin("chain", "DE"))
+    assert "note" not in fig.inputs and fig.method == "hourly"
+    assert "differs" in hourly_co2e(r, series([100, 200, 300]),
+                                    SeriesOrigin("chain", "FR")).inputs["note"]

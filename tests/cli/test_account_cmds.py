@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -24,6 +29,54 @@ from wattprint.store.ledger import Ledger
 
 JUL = datetime(2026, 7, 10, 0, 30, tzinfo=timezone.utc)
 GPU = Device("gpu:0", DeviceKind.GPU, 0, "NVIDIA H100", Method.COUNTER, "nvml")
+TOKEN = "account-token-5f5f-SECRET"
+
+
+def _testkit() -> ModuleType:
+    """The provider tests' local API server (tests/intensity/providers/provider_testkit.py)."""
+    if "provider_testkit" not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "intensity" / "providers" / (
+            "provider_testkit.py")
+        spec = importlib.util.spec_from_file_location("provider_testkit", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["provider_testkit"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["provider_testkit"]
+
+
+@pytest.fixture(autouse=True)
+def _no_project_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
+    monkeypatch.chdir(tmp_path)  # no project file of the repository
+
+
+@pytest.fixture
+def api() -> Iterator[Any]:
+    server = _testkit().ApiServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def electricitymaps(api: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Electricity Maps configured by env, answering from the local server."""
+    monkeypatch.setenv("WATTPRINT_PROVIDER", "electricitymaps")
+    monkeypatch.setenv("WATTPRINT_ELECTRICITYMAPS_TOKEN", TOKEN)
+    monkeypatch.setenv("WATTPRINT_ELECTRICITYMAPS_URL", api.url)
+    return api
+
+
+def _em_hours(start: datetime, values: list[float]) -> dict[str, Any]:
+    """An Electricity Maps v3 /past-range (or /history) answer of hourly points."""
+    points = [{"zone": "DE", "carbonIntensity": v,
+               "datetime": (start + timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+               "updatedAt": "2026-07-11T00:00:00.000Z", "emissionFactorType": "lifecycle",
+               "isEstimated": False} for i, v in enumerate(values)]
+    return {"zone": "DE", "data": points, "history": points}
 
 
 @pytest.fixture
@@ -32,14 +85,15 @@ def db(ledger_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return ledger_url
 
 
-def _run(run_id: str, started: datetime, co2e_kg: float = 1.2, project: str = "vision") -> Run:
+def _run(run_id: str, started: datetime, co2e_kg: float = 1.2, project: str = "vision",
+         zone: str = "DE") -> Run:
     """Two hours at 1 kW (2 kWh IT, PUE 1.5: 3 kWh) emitting ``co2e_kg``."""
     return Run(
         id=run_id, project=project, status=RunStatus.FINISHED, started_utc=started,
         ended_utc=started + timedelta(hours=2), duration_s=7200.0, host="node",
         footprint=Footprint({"gpu": 2.0}, 1.5, "given",
-                            Intensity("DE", co2e_kg / 3.0 * 1000, "annual test", 2024)),
-        zone_choice=ZoneChoice("DE", "argument"),
+                            Intensity(zone, co2e_kg / 3.0 * 1000, "annual test", 2024)),
+        zone_choice=ZoneChoice(zone, "argument"),
         devices=(DeviceEnergy(GPU, 2.0 * 3.6e6),),
         trace=tuple(TracePoint("gpu:0", float(t), 1000.0) for t in range(0, 7201, 900)),
     )
@@ -88,9 +142,9 @@ def test_account_run_stores_every_figure_with_method(
         stored = ledger.accounting(["run-a"])["run-a"]
     assert stored["location-hourly"].value == pytest.approx(hourly["value"])
     # The text form prints each figure with its method.
-    assert main(["account", "run-a"]) == 0
+    assert main(["account", "run-a", "--series", str(_series(tmp_path))]) == 0
     out = capfd.readouterr().out
-    assert "location-hourly" in out and "annual-mean (fallback): no intensity series" in out
+    assert "location-hourly" in out and "hourly: 3 intervals of 3600 s" in out
     assert "ghg-scope2-market" in out
 
 
@@ -102,6 +156,133 @@ def test_account_series_without_the_zone_falls_back_with_reason(
     hourly = json.loads(capfd.readouterr().out)["figures"][1]
     assert hourly["method"] == "annual-mean (fallback)"
     assert "annual mean used" in hourly["inputs"]["fallback_reason"]
+
+
+def _hourly(capfd: pytest.CaptureFixture[str], run_id: str = "run-a") -> dict[str, Any]:
+    """``wattprint account RUN --json``'s location-hourly figure."""
+    assert main(["account", run_id, "--json"]) == 0
+    figures = {f["kind"]: f for f in json.loads(capfd.readouterr().out)["figures"]}
+    return figures["location-hourly"]  # type: ignore[no-any-return]
+
+
+def test_without_series_the_static_profile_is_stored_as_typical_not_hourly(
+    db: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from wattprint.intensity.providers.static import load_profiles
+
+    _save(db, _run("run-a", JUL))
+    hourly = _hourly(capfd)
+    assert hourly["method"] == "typical-profile"
+    inputs = hourly["inputs"]
+    assert inputs["series_provider"] == "provider chain: static"
+    assert inputs["series_kind"] == "profile" and inputs["provider_warnings"] == []
+    assert "typical hourly profile" in inputs["not_hourly_reason"]
+    assert "Electricity Maps 2023-2024" in inputs["series_source"]
+    july = load_profiles()["DE"].values_g_per_kwh[6]  # 00:30-02:30 UTC: ¼, ½, ¼ of the energy
+    expected = 0.25 * july[0] + 0.5 * july[1] + 0.25 * july[2]
+    assert inputs["energy_weighted_intensity_g_per_kwh"] == pytest.approx(expected)
+    assert hourly["value"] == pytest.approx(3.0 * expected / 1000)
+    # The period summary does not count it as hourly: the annual mean is used.
+    assert main(["account", "--period", "2026Q3", "--json"]) == 0
+    acc = json.loads(capfd.readouterr().out)["accounting"]
+    assert acc["location_basis_runs"] == {"hourly": 0, "location": 1, "not_accounted": 0}
+    assert acc["gross_location_co2e_kg"] == pytest.approx(1.2)
+    assert main(["account", "run-a"]) == 0
+    assert "typical-profile: 3 intervals of 3600 s" in capfd.readouterr().out
+
+
+def test_static_zone_without_profile_falls_back_to_the_annual_mean(
+    db: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    _save(db, _run("run-a", JUL, zone="SE"))
+    hourly = _hourly(capfd)
+    assert hourly["method"] == "annual-mean (fallback)" and hourly["value"] == pytest.approx(1.2)
+    assert hourly["inputs"]["series_kind"] == "static"
+    assert hourly["inputs"]["fallback_reason"].startswith(
+        "only a flat annual average is available for SE")
+
+
+def test_hourly_from_the_configured_live_provider(
+    db: str, electricitymaps: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    answer = _em_hours(JUL.replace(minute=0), [100.0, 200.0, 300.0])
+    electricitymaps.route("/v3/carbon-intensity/past-range", answer)
+    electricitymaps.route("/v3/carbon-intensity/history", answer)
+    _save(db, _run("run-a", JUL))
+    assert main(["account", "run-a", "--json"]) == 0
+    out, err = capfd.readouterr()
+    hourly = json.loads(out)["figures"][1]
+    assert hourly["method"] == "hourly" and hourly["value"] == pytest.approx(3.0 * 200 / 1000)
+    inputs = hourly["inputs"]
+    assert inputs["series_provider"] == "provider chain: electricitymaps, static"
+    assert inputs["series_source"] == "Electricity Maps API (actual, hourly)"
+    assert inputs["series_kind"] == "actual" and inputs["coverage"] == 1.0
+    assert "not_hourly_reason" not in inputs and inputs["provider_warnings"] == []
+    (seen,) = electricitymaps.requests
+    assert seen.query["zone"] == "DE" and seen.headers["auth-token"] == TOKEN
+    assert TOKEN not in out + err
+    with Ledger(db) as ledger:
+        stored = ledger.accounting(["run-a"])["run-a"]["location-hourly"]
+    assert stored.method == "hourly" and stored.inputs["series_kind"] == "actual"
+
+
+def test_short_live_history_completed_by_the_profile_is_not_hourly(
+    db: str, electricitymaps: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    answer = _em_hours(JUL.replace(minute=0), [100.0, 200.0])  # nothing for 02:00-02:30
+    electricitymaps.route("/v3/carbon-intensity/past-range", answer)
+    electricitymaps.route("/v3/carbon-intensity/history", answer)
+    _save(db, _run("run-a", JUL))
+    hourly = _hourly(capfd)
+    assert hourly["method"] == "hourly-partial" and hourly["inputs"]["series_kind"] == "mixed"
+    assert "completed by typical or annual values" in hourly["inputs"]["not_hourly_reason"]
+
+
+def test_live_provider_failure_is_warned_and_stored(
+    db: str, electricitymaps: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    reply = _testkit().Reply({"message": f"bad token {TOKEN}"}, status=401)
+    electricitymaps.route("/v3/carbon-intensity/past-range", reply)
+    electricitymaps.route("/v3/carbon-intensity/history", reply)
+    _save(db, _run("run-a", JUL))
+    assert main(["account", "run-a", "--json"]) == 0
+    out, err = capfd.readouterr()
+    hourly = json.loads(out)["figures"][1]
+    assert hourly["method"] == "typical-profile"  # the chain's static answer, said so
+    (warning,) = hourly["inputs"]["provider_warnings"]
+    assert "intensity provider electricitymaps failed" in warning
+    assert "authentication failed (HTTP 401)" in warning
+    assert "warning: intensity provider electricitymaps failed" in err
+    assert TOKEN not in out + err
+
+
+def test_no_answer_from_any_provider_is_the_annual_mean_with_the_reason(
+    db: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    _save(db, _run("run-x", JUL, zone="XX-NOWHERE"))  # a zone no provider knows
+    hourly = _hourly(capfd, "run-x")
+    assert hourly["method"] == "annual-mean (fallback)" and hourly["value"] == pytest.approx(1.2)
+    reason = hourly["inputs"]["fallback_reason"]
+    assert reason.startswith("provider chain: static gave no history of XX-NOWHERE")
+    assert reason.endswith(": annual mean used")
+
+
+def test_cloud_region_asks_the_provider_for_its_grid_zone(
+    db: str, electricitymaps: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    answer = _em_hours(JUL.replace(minute=0), [100.0, 200.0, 300.0])
+    electricitymaps.route("/v3/carbon-intensity/past-range", answer)
+    electricitymaps.route("/v3/carbon-intensity/history", answer)
+    _save(db, _run("run-a", JUL, zone="aws:eu-central-1"))
+    assert main(["account", "run-a", "--json"]) == 0
+    figures = {f["kind"]: f for f in json.loads(capfd.readouterr().out)["figures"]}
+    hourly = figures["location-hourly"]
+    assert hourly["method"] == "hourly" and hourly["inputs"]["series_asked_zone"] == "DE"
+    assert "note" not in hourly["inputs"]  # DE is the region's own grid zone
+    assert electricitymaps.requests[0].query["zone"] == "DE"
+    water = figures["water"]["inputs"]
+    assert water["wue_l_per_kwh"] == 0.18
+    assert water["wue_source"].startswith("aws fleet WUE: UNVERIFIED")
 
 
 def test_account_period_reduce_shift_offset(

@@ -14,7 +14,15 @@ Water::
     on-site  = WUE (L/kWh of IT energy, The Green Grid's definition) × IT energy
     off-site = water intensity of electricity (L/kWh) × facility energy
 
-Every default used is named, with its source, in the figure's inputs. Pure.
+The water factors are the estimator's (:func:`wattprint.estimate.water.water_factors`):
+the cloud provider's published fleet WUE when the run's zone is a cloud
+region, else the documented default; the water intensity of the run's zone,
+its grid zone or its country where Li et al. 2023 publish one, else their U.S.
+average, the one documented default. So the account of a run and the
+estimate of the same energy in the same zone give the same water.
+
+Every default used is named, with its source, in the figure's inputs. Pure:
+the factors come from tables embedded in the package.
 """
 
 from __future__ import annotations
@@ -23,11 +31,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from wattprint.errors import ConfigError
+from wattprint.estimate.water import WaterFactors, offsite_water_l, onsite_water_l, water_factors
 from wattprint.model import AccountedFigure, Device, Run
 
 _LUCCIONI = ("Luccioni, Viguier & Ligozat 2022, 'Estimating the Carbon Footprint of BLOOM' "
              "(arXiv:2211.02001)")
-_SHEHABI = "Shehabi et al. 2016, United States Data Center Energy Usage Report (LBNL-1005775)"
 
 #: kg CO2e per device and source, by device kind. RAM and other parts are
 #: inside the server figure that the CPU sockets carry.
@@ -40,9 +48,6 @@ CLASS_DEFAULTS: Mapping[str, tuple[float, str]] = {
 }
 LIFETIME_YEARS = (6.0, f"default hardware lifetime: 6 years, {_LUCCIONI}")
 USE_RATE = (0.85, f"default share of its lifetime the hardware is in use: 85 %, {_LUCCIONI}")
-WUE_L_PER_KWH = (1.8, f"default on-site WUE: 1.8 L/kWh (US average), {_SHEHABI}")
-WATER_INTENSITY_L_PER_KWH = (
-    7.6, f"default off-site water intensity of electricity: 7.6 L/kWh (US average), {_SHEHABI}")
 
 #: Gives (kg CO2e, source) for a device, or None to use the class default.
 DeviceLookup = Callable[[Device], "tuple[float, str] | None"]
@@ -90,20 +95,36 @@ def embodied_co2e(
 
 def water_l(
     run: Run, *, wue_l_per_kwh: float | None = None,
-    water_intensity_l_per_kwh: float | None = None,
+    water_intensity_l_per_kwh: float | None = None, factors: WaterFactors | None = None,
 ) -> AccountedFigure:
-    """On-site (cooling) plus off-site (electricity generation) water of a run (L)."""
-    wue, wue_source = _given(wue_l_per_kwh, WUE_L_PER_KWH)
-    ewif, ewif_source = _given(water_intensity_l_per_kwh, WATER_INTENSITY_L_PER_KWH)
+    """On-site (cooling) plus off-site (electricity generation) water of a run (L).
+
+    Args:
+        run: The run; its IT and facility energy and its zone are used.
+        wue_l_per_kwh: WUE to use instead of the zone's (source ``"given"``).
+        water_intensity_l_per_kwh: Off-site water intensity to use instead of
+            the zone's (source ``"given"``).
+        factors: The zone's factors, when already looked up; default
+            :func:`~wattprint.estimate.water.water_factors` of the run's zone.
+
+    Raises:
+        ConfigError: A factor is negative.
+    """
+    fp = run.footprint
+    place = factors if factors is not None else water_factors(fp.intensity.zone)
+    wue, wue_source = _given(wue_l_per_kwh, (place.wue_l_per_kwh, place.wue_source))
+    ewif, ewif_source = _given(water_intensity_l_per_kwh, (place.water_intensity_l_per_kwh,
+                                                           place.water_intensity_source))
     if wue < 0 or ewif < 0:
         raise ConfigError(f"WUE and water intensity must be >= 0 L/kWh; got {wue:g}, {ewif:g}")
-    fp = run.footprint
-    onsite, offsite = wue * fp.it_energy_kwh, ewif * fp.energy_kwh
+    onsite, offsite = onsite_water_l(fp.it_energy_kwh, wue), offsite_water_l(fp.energy_kwh, ewif)
     inputs = {
         "it_energy_kwh": fp.it_energy_kwh, "energy_kwh": fp.energy_kwh,
+        "zone": fp.intensity.zone,
         "wue_l_per_kwh": wue, "wue_source": wue_source,
         "water_intensity_l_per_kwh": ewif, "water_intensity_source": ewif_source,
         "water_onsite_l": onsite, "water_offsite_l": offsite,
+        "formula": "WUE × IT energy + water intensity × facility energy",
     }
     return AccountedFigure(run.id, "water", onsite + offsite, "L", "wue+offsite", inputs)
 

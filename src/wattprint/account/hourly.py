@@ -20,16 +20,38 @@ How the energy is placed in time:
   hourly figure is exactly the measured one and only its timing comes from
   the trace.
 
+What the series is decides the figure's method (:data:`METHODS`), because
+only a history of the run's own hours makes a time-resolved figure:
+
+* ``"actual"`` (a file, Electricity Maps, WattTime, NESO national history) →
+  ``"hourly"``, the only method the period summary counts as hourly.
+* ``"profile"``: the static provider's *typical* hourly profile (the mean by
+  month × UTC hour of past years) is not a history of these hours. The figure
+  is still computed, since it keeps the daily and seasonal shape, but its
+  method is ``"typical-profile"`` and ``inputs["not_hourly_reason"]`` says
+  why; the period summary uses the annual mean for such runs. We keep it
+  rather than dropping to the annual mean so the reader sees how much the
+  timing might matter, without it ever passing for a measured figure.
+* ``"mixed"`` (live history completed by the profile where the live provider
+  had no value) → ``"hourly-partial"``; ``"forecast"`` (NESO regional
+  figures are published as forecasts only) → ``"hourly-forecast"``. Neither
+  counts as hourly in the period summary.
+* ``"static"``: a flat annual average is no time resolution at all, so the
+  figure falls back to the annual mean with the reason stored.
+
 When the series does not cover the whole run (or has missing intervals in it),
-or the run has no trace, the figure falls back to the annual mean and its
-inputs say why. Pure: no I/O, no clock.
+the run has no trace, or no series could be had (``origin.error``: a provider
+failure), the figure falls back to the annual mean and its inputs say why.
+Where the series came from (:class:`SeriesOrigin`) is stored with the figure.
+Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +62,42 @@ from wattprint.model import AccountedFigure, Run, TracePoint
 from wattprint.units import co2e_kg
 
 _FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+_FALLBACK = "annual-mean (fallback)"
+
+#: Method of the ``location-hourly`` figure by the kind of its series, and why it
+#: is not a measured hourly figure (None: it is). A ``"static"`` series falls back.
+METHODS: Mapping[str, tuple[str, str | None]] = {
+    "actual": ("hourly", None),
+    "profile": ("typical-profile",
+                "the series is a typical hourly profile (mean by month and UTC hour of past "
+                "years), not a history of the run's hours: the period summary uses the annual "
+                "mean for this run"),
+    "mixed": ("hourly-partial",
+              "the series is a measured history completed by typical or annual values where "
+              "it had none: the period summary uses the annual mean for this run"),
+    "forecast": ("hourly-forecast",
+                 "the series is a forecast of the run's hours, not a measured history: the "
+                 "period summary uses the annual mean for this run"),
+}
+
+
+@dataclass(frozen=True)
+class SeriesOrigin:
+    """Where the series of an hourly figure was asked for, and what came of it.
+
+    Attributes:
+        provider: What was asked, in words (``"file de.csv"``,
+            ``"provider chain: electricitymaps, static"``).
+        zone: The zone asked for (a cloud region's grid zone, say).
+        warnings: Fallbacks the provider chain reported on the way.
+        error: Why no series came back (empty when one did).
+    """
+
+    provider: str
+    zone: str = ""
+    warnings: tuple[str, ...] = ()
+    error: str = ""
 
 
 def location_co2e(run: Run) -> AccountedFigure:
@@ -52,31 +110,41 @@ def location_co2e(run: Run) -> AccountedFigure:
     )
 
 
-def hourly_co2e(run: Run, series: IntensitySeries | None) -> AccountedFigure:
+def hourly_co2e(
+    run: Run, series: IntensitySeries | None, origin: SeriesOrigin | None = None
+) -> AccountedFigure:
     """Location-based CO2e from interval energy × interval intensity.
 
     Args:
         run: A run with its trace (``Ledger.get_run`` loads it).
         series: Intensity of the run's zone over (at least) the run; None
             when there is none, which falls back to the annual mean.
+        origin: Where the series was asked for; stored with the figure.
 
     Returns:
-        A ``"location-hourly"`` figure; ``method`` is ``"hourly"`` or
-        ``"annual-mean (fallback)"`` with ``inputs["fallback_reason"]``.
+        A ``"location-hourly"`` figure; ``method`` is one of :data:`METHODS`
+        or ``"annual-mean (fallback)"`` with ``inputs["fallback_reason"]``.
     """
     inputs = _base_inputs(run)
-    reason = _fallback_reason(run, series)
+    if origin is not None:
+        inputs.update(series_provider=origin.provider, series_asked_zone=origin.zone,
+                      provider_warnings=list(origin.warnings))
+    reason = _fallback_reason(run, series, origin)
     if series is not None:
         inputs.update(series_zone=series.zone, series_source=series.source,
                       series_kind=series.kind, series_step_s=series.step_s,
-                      coverage=_coverage(run, series))
-        if series.zone.lower() != run.footprint.intensity.zone.lower():
+                      series_notes=list(series.notes), coverage=_coverage(run, series))
+        zones = {run.footprint.intensity.zone.lower(), (origin.zone if origin else "").lower()}
+        if series.zone.lower() not in zones:
             inputs["note"] = (f"series zone {series.zone} differs from the run's zone "
                               f"{run.footprint.intensity.zone}")
     if reason is not None or series is None:
         inputs["fallback_reason"] = reason
         return AccountedFigure(run.id, "location-hourly", run.footprint.co2e_kg, "kg CO2e",
-                               "annual-mean (fallback)", inputs)
+                               _FALLBACK, inputs)
+    method, not_hourly = METHODS[series.kind]
+    if not_hourly is not None:
+        inputs["not_hourly_reason"] = not_hourly
     weights, values, scale = _interval_weights(run, series)
     energy_kwh = run.footprint.energy_kwh
     mean_g_per_kwh = float(np.dot(weights, values)) if weights.size else 0.0
@@ -84,7 +152,7 @@ def hourly_co2e(run: Run, series: IntensitySeries | None) -> AccountedFigure:
                   trace_to_measured_scale=scale,
                   energy_weighted_intensity_g_per_kwh=mean_g_per_kwh)
     return AccountedFigure(run.id, "location-hourly", co2e_kg(energy_kwh, mean_g_per_kwh),
-                           "kg CO2e", "hourly", inputs)
+                           "kg CO2e", method, inputs)
 
 
 def _base_inputs(run: Run) -> dict[str, Any]:
@@ -103,8 +171,12 @@ def _end_s(run: Run) -> float:
     return max(run.duration_s, last)
 
 
-def _fallback_reason(run: Run, series: IntensitySeries | None) -> str | None:
+def _fallback_reason(
+    run: Run, series: IntensitySeries | None, origin: SeriesOrigin | None
+) -> str | None:
     if series is None:
+        if origin is not None and origin.error:
+            return f"{origin.error}: annual mean used"
         return "no intensity series given: annual mean used"
     if not run.trace:
         return "the run has no power trace: annual mean used"
@@ -115,6 +187,9 @@ def _fallback_reason(run: Run, series: IntensitySeries | None) -> str | None:
         return (f"the series ({series.start_utc.isoformat()} to {series.end_utc.isoformat()}, "
                 f"{series.missing} missing intervals) covers {math.floor(coverage * 1e4) / 100:g} "
                 "% of the run: annual mean used")
+    if series.kind not in METHODS:  # "static": one flat annual average, no time resolution
+        return (f"only a flat annual average is available for {series.zone} ({series.source}), "
+                "no history or hourly profile: annual mean used")
     return None
 
 

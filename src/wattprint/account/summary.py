@@ -6,7 +6,10 @@
 location-based figure takes each run's hourly figure where it is truly
 hourly, else its location figure, else the footprint stored with the run
 (not yet accounted); market, embodied and water add what is stored and count
-the runs that have none. Pure.
+the runs that have none. "Truly hourly" means method ``"hourly"``: a figure
+computed from a typical profile, a partial history or a forecast
+(:data:`~wattprint.account.hourly.METHODS`) is stored and shown, but the
+gross uses that run's annual-mean location figure. Pure.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from wattprint.account.embodied import DeviceLookup, embodied_co2e, water_l
-from wattprint.account.hourly import hourly_co2e, location_co2e
+from wattprint.account.hourly import SeriesOrigin, hourly_co2e, location_co2e
 from wattprint.account.market import market_co2e
 from wattprint.intensity.series import IntensitySeries
 from wattprint.model import AccountedFigure, Instrument, Run
@@ -25,13 +28,23 @@ KINDS = ("location", "location-hourly", "market", "embodied", "water")
 
 def account_run(
     run: Run, *, series: IntensitySeries | None = None,
+    series_origin: SeriesOrigin | None = None,
     instruments: Sequence[Instrument] = (), earlier_runs: Sequence[Run] = (),
     embodied_lookup: DeviceLookup | None = None,
 ) -> list[AccountedFigure]:
-    """The five figures of ``run``, in :data:`KINDS` order."""
+    """The five figures of ``run``, in :data:`KINDS` order.
+
+    Args:
+        run: The run, with its trace and devices.
+        series: Intensity of the run's zone over the run, for the hourly figure.
+        series_origin: Where ``series`` was asked for (stored with the figure).
+        instruments: Contractual instruments of the run's zone (market figure).
+        earlier_runs: Runs before this one that may have used up volumes.
+        embodied_lookup: Per-device embodied figure (a hardware catalog).
+    """
     return [
         location_co2e(run),
-        hourly_co2e(run, series),
+        hourly_co2e(run, series, series_origin),
         market_co2e(run, instruments, earlier_runs=earlier_runs),
         embodied_co2e(run, lookup=embodied_lookup),
         water_l(run),
@@ -91,16 +104,29 @@ def figure_note(fig: AccountedFigure) -> str:
         if inputs.get(key):
             return str(inputs[key])
     if fig.kind == "location-hourly":
-        return (f"{inputs.get('intervals')} intervals of {inputs.get('series_step_s')} s, "
+        text = (f"{inputs.get('intervals')} intervals of {inputs.get('series_step_s')} s, "
                 f"{inputs.get('energy_weighted_intensity_g_per_kwh', 0):.1f} g/kWh, "
                 f"{inputs.get('series_source')}")
+        if inputs.get("not_hourly_reason"):
+            text += f"; {inputs['not_hourly_reason']}"
+        return text
     if fig.kind == "location":
         return f"{inputs.get('annual_intensity_g_per_kwh')} g/kWh, {inputs.get('intensity_source')}"
     if fig.kind == "market":
-        return (f"{inputs.get('covered_kwh', 0):.3f} kWh covered by instruments, rest at "
+        return (f"{inputs.get('covered_kwh', 0):.4g} kWh covered by instruments, rest at "
                 f"{inputs.get('uncovered_factor_g_per_kwh')} g/kWh "
                 f"({inputs.get('uncovered_basis')})")
     if fig.kind == "embodied":
         return f"{inputs.get('lifetime_years')} y lifetime, use rate {inputs.get('use_rate')}"
-    return (f"WUE {inputs.get('wue_l_per_kwh')} L/kWh + {inputs.get('water_intensity_l_per_kwh')}"
-            " L/kWh off-site")
+    return (f"WUE {inputs.get('wue_l_per_kwh')} L/kWh ({_short(inputs.get('wue_source'))}) "
+            f"× IT + {inputs.get('water_intensity_l_per_kwh')} L/kWh off-site "
+            f"({_short(inputs.get('water_intensity_source'))}) × facility energy")
+
+
+def _short(source: Any) -> str:
+    """The part of a source before its citation (``"zone IE"``, ``"default (...)"``).
+
+    A source marked unverified keeps the mark.
+    """
+    head, _, rest = str(source).partition(":")
+    return head + (", UNVERIFIED" if rest.strip().startswith("UNVERIFIED") else "")

@@ -2,11 +2,21 @@
 
 Thin shells over :mod:`wattprint.account` (the rules) and the ledger (the
 records); every figure is printed with its method.
+
+The hourly figure's series comes from ``--series FILE`` or, without it, from
+the configured provider chain (``provider`` setting, then the embedded data;
+the chain ``wattprint plan`` uses), asked for the history of the run's zone
+(a cloud region's grid zone) over the run. What answered decides the method
+(:mod:`wattprint.account.hourly`): a live or file history gives ``hourly``,
+the embedded typical profile ``typical-profile``. Provider fallbacks are
+printed as warnings and stored with the figure; when nothing answers, the
+figure is the annual mean with the reason stored, never an error.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -14,7 +24,7 @@ from typing import Any
 import click
 
 from wattprint.cli.common import json_option, open_ledger, print_json
-from wattprint.errors import ConfigError, ProviderError
+from wattprint.errors import ConfigError, ProviderError, UnknownZoneError
 
 
 @click.command()
@@ -22,7 +32,8 @@ from wattprint.errors import ConfigError, ProviderError
 @click.option("--period", default=None, help="Aggregate a period: 2026, 2026Q3 or 2026-07.")
 @click.option("--project", default=None, help="With --period: only this project.")
 @click.option("--series", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV/Parquet intensity series for the hourly figure.")
+              help="CSV/Parquet intensity series for the hourly figure "
+                   "(default: history from the configured provider chain).")
 @click.option("--column", default=None, help="Intensity column of --series.")
 @json_option
 def account(run_id: str | None, period: str | None, project: str | None, series: Path | None,
@@ -30,11 +41,15 @@ def account(run_id: str | None, period: str | None, project: str | None, series:
     """Account a run (location, hourly, market, embodied, water) or a period.
 
     With RUN_ID: compute every figure, store it with its method and inputs,
-    and print it. With --period: add up stored figures and show gross,
-    avoided by shifting, offsets and net, in that order.
+    and print it. The hourly figure uses --series, else the history the
+    configured provider gives for the run's zone; the embedded typical
+    profile is stored as "typical-profile", not as hourly. With --period: add
+    up stored figures and show gross, avoided by shifting, offsets and net,
+    in that order.
 
     \b
     Examples:
+      wattprint account 3f2a
       wattprint account 3f2a --series de_2026.csv
       wattprint account --period 2026Q3 --project vision --json
     """
@@ -58,7 +73,7 @@ def _account_run(run_id: str, series_path: Path | None, column: str | None,
     ledger = open_ledger()
     try:
         run = ledger.get_run(run_id)
-        series, reason = _series(run, series_path, column)
+        series, origin = _series(run, series_path, column)
         instruments = ledger.instruments(run.footprint.intensity.zone)
         earlier = []
         used = [i for i in instruments if applies(i, run) and i.volume_mwh is not None]
@@ -67,13 +82,13 @@ def _account_run(run_id: str, series_path: Path | None, column: str | None,
                                      timezone.utc)
             earlier = ledger.list_runs(since=since,
                                        until=run.started_utc + timedelta(microseconds=1))
-        figures = account_run(run, series=series, instruments=instruments, earlier_runs=earlier)
-        if reason:
-            figures[1] = dataclasses.replace(
-                figures[1], inputs={**figures[1].inputs, "fallback_reason": reason})
+        figures = account_run(run, series=series, series_origin=origin,
+                              instruments=instruments, earlier_runs=earlier)
         saved = ledger.save_accounting(figures)
     finally:
         ledger.close()
+    for note in origin.warnings:
+        click.echo(f"warning: {note}", err=True)
     if as_json:
         print_json({"run_id": run.id, "figures": [figure_to_dict(f) for f in saved]})
         return
@@ -84,19 +99,49 @@ def _account_run(run_id: str, series_path: Path | None, column: str | None,
                    f"{figure_note(fig)}")
 
 
-def _series(run: Any, path: Path | None, column: str | None) -> tuple[Any, str]:
-    """The intensity series over the run from ``path``, or None and why not."""
-    if path is None:
-        return None, ""
-    from wattprint.account.hourly import run_window
-    from wattprint.intensity.providers.file import DEFAULT_COLUMN, FileProvider
+def _series(run: Any, path: Path | None, column: str | None) -> tuple[Any, Any]:
+    """The intensity series over the run and where it came from.
+
+    From ``path`` when given, else the history the configured provider chain
+    gives. A provider that cannot answer gives no series and the reason (in
+    the origin), never an error: the hourly figure then falls back.
+    """
+    from wattprint.account.hourly import SeriesOrigin, run_window
+    from wattprint.cli.plan_cmd import provider_for
 
     start, end = run_window(run)
-    provider = FileProvider([path], column=column or DEFAULT_COLUMN)
+    zone = run.footprint.intensity.zone
+    if path is not None:
+        provider, asked, described = provider_for([str(path)], column, []), zone, f"file {path}"
+    else:
+        provider, asked = provider_for([], None, []), _grid_zone(zone)
+        described = "provider chain: " + ", ".join(p.name for p in provider.providers)
+    series, error = None, ""
     try:
-        return provider.history(run.footprint.intensity.zone, start, end), ""
-    except ProviderError as exc:
-        return None, f"{exc}: annual mean used"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            series = provider.history(asked, start, end)
+    except (ProviderError, UnknownZoneError) as exc:
+        error = f"{described} gave no history of {asked}: {exc}"
+    finally:
+        close = getattr(provider, "close", None)
+        if callable(close):
+            close()
+    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    return series, SeriesOrigin(described, asked, notes, error)
+
+
+def _grid_zone(zone: str) -> str:
+    """The zone to ask a provider for: a cloud region's grid zone, else the zone itself.
+
+    Live APIs know grid zones, not cloud regions (as ``wattprint intensity`` does).
+    """
+    from wattprint.intensity.zones import load_catalog
+
+    found = load_catalog().find(zone)
+    if found is not None and found.kind == "cloud" and found.grid_zone:
+        return found.grid_zone
+    return zone
 
 
 def _account_period(text: str, project: str | None, as_json: bool) -> None:
@@ -122,7 +167,7 @@ def _account_period(text: str, project: str | None, as_json: bool) -> None:
     scope = f"project {project}" if project else "all projects"
     basis = totals["location_basis_runs"]
     click.echo(f"{period.label}, {scope}: {totals['runs']} runs, "
-               f"{totals['energy_kwh']:,.3f} kWh")
+               f"{_amount(totals['energy_kwh'], 'kWh')}")
     click.echo(f"  location-based   {_amount(totals['gross_location_co2e_kg'], 'kg CO2e'):>16}"
                f"  ({basis['hourly']} hourly, {basis['location']} annual mean, "
                f"{basis['not_accounted']} not yet accounted: stored footprint)")
