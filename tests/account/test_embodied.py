@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from helpers import CPU, GPU, run
 
-from wattprint.account.embodied import CLASS_DEFAULTS, embodied_co2e, water_l
+from wattprint.account.embodied import class_defaults, embodied_co2e, water_l
 from wattprint.errors import ConfigError
 from wattprint.estimate import estimate
 from wattprint.estimate.water import WaterFactors
@@ -18,7 +18,7 @@ def test_embodied_share_uses_class_defaults_and_says_so() -> None:
     assert fig.unit == "kg CO2e" and fig.method == "amortised-lifetime"
     assert "Luccioni" in fig.inputs["lifetime_source"]
     assert [d["embodied_kg"] for d in fig.inputs["devices"]] == [150.0, 1250.0]
-    assert fig.inputs["devices"][0]["source"] == CLASS_DEFAULTS["gpu"][1]
+    assert fig.inputs["devices"][0]["source"] == class_defaults()["gpu"][1]
 
 
 def test_lookup_and_explicit_lifetime_override_defaults() -> None:
@@ -81,3 +81,15 @@ def test_estimate_and_account_of_the_same_work_give_the_same_water(zone: str) ->
     assert est.wue_l_per_kwh == fig.inputs["wue_l_per_kwh"]
     assert est.water_intensity_l_per_kwh == fig.inputs["water_intensity_l_per_kwh"]
     assert est.water_onsite_l + est.water_offsite_l == pytest.approx(fig.value)
+
+
+def test_a_whole_server_gets_the_same_embodied_share_as_the_estimate() -> None:
+    import dataclasses
+
+    gpus = tuple(DeviceEnergy(dataclasses.replace(GPU, id=f"gpu:{i}", index=i), 1.0)
+                 for i in range(8))
+    cpus = tuple(DeviceEnergy(dataclasses.replace(CPU, id=f"cpu:{i}", index=i), 1.0)
+                 for i in range(2))
+    account = embodied_co2e(run(hours=10.0, devices=gpus + cpus))
+    est = estimate(device="V100", count=8, hours=10, intensity_g_per_kwh=100)
+    assert account.value == pytest.approx(est.embodied_co2e_kg)

@@ -7,7 +7,7 @@ Embodied share (as Luccioni et al. 2022 did for BLOOM)::
 summed over the run's devices, with device-hours = run duration for each
 device. The per-device figure comes from ``lookup`` (pass a hardware
 catalog's lookup to use model-specific figures) or, by default, from
-:data:`CLASS_DEFAULTS`, one documented figure per device class.
+:func:`class_defaults`, the estimator's documented figures per device class.
 
 Water::
 
@@ -31,23 +31,42 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from wattprint.errors import ConfigError
+from wattprint.estimate._data import defaults
 from wattprint.estimate.water import WaterFactors, offsite_water_l, onsite_water_l, water_factors
 from wattprint.model import AccountedFigure, Device, Run
 
-_LUCCIONI = ("Luccioni, Viguier & Ligozat 2022, 'Estimating the Carbon Footprint of BLOOM' "
-             "(arXiv:2211.02001)")
 
-#: kg CO2e per device and source, by device kind. RAM and other parts are
-#: inside the server figure that the CPU sockets carry.
-CLASS_DEFAULTS: Mapping[str, tuple[float, str]] = {
-    "gpu": (150.0, f"default per GPU: 150 kg CO2e, {_LUCCIONI}"),
-    "cpu": (1250.0, "default per CPU socket: a 2,500 kg CO2e server (HPE Apollo 6500) split "
-                    f"over 2 sockets, {_LUCCIONI}"),
-    "ram": (0.0, "included in the server figure carried by the CPU sockets"),
-    "other": (0.0, "included in the server figure carried by the CPU sockets"),
-}
-LIFETIME_YEARS = (6.0, f"default hardware lifetime: 6 years, {_LUCCIONI}")
-USE_RATE = (0.85, f"default share of its lifetime the hardware is in use: 85 %, {_LUCCIONI}")
+def class_defaults() -> dict[str, tuple[float, str]]:
+    """kg CO2e and source per device kind, from the estimator's ``defaults.csv``.
+
+    The same figures as :func:`wattprint.estimate.estimate`, allocated to what a
+    measured run lists: a GPU carries its own figure, a CPU socket carries the
+    server (``embodied_server_kg`` ÷ ``cpu_sockets_per_server``), and RAM and
+    other parts are inside that server figure. For a whole 8-GPU, 2-socket
+    server both give 8 × 150 + 2,500 kg; a bare-GPU estimate spreads the server
+    over the accelerators instead, as the estimator documents.
+    """
+    table = defaults()
+    gpu, server = table["embodied_accelerator_kg"], table["embodied_server_kg"]
+    sockets = table["cpu_sockets_per_server"]
+    inside = "included in the server figure carried by the CPU sockets"
+    return {
+        "gpu": (gpu.value, f"default per GPU: {gpu.value:g} kg CO2e, {gpu.source}"),
+        "cpu": (server.value / sockets.value,
+                f"default per CPU socket: a {server.value:g} kg CO2e server ({server.source}) "
+                f"split over {sockets.value:g} sockets ({sockets.source})"),
+        "ram": (0.0, inside),
+        "other": (0.0, inside),
+    }
+
+
+def lifetime_defaults() -> tuple[tuple[float, str], tuple[float, str]]:
+    """(lifetime years, source) and (use rate, source): the estimator's defaults."""
+    table = defaults()
+    life, rate = table["lifetime_years"], table["lifetime_use_rate"]
+    return ((life.value, f"default hardware lifetime: {life.value:g} years, {life.source}"),
+            (rate.value, f"default share of its lifetime in use: {rate.value:g}, {rate.source}"))
+
 
 #: Gives (kg CO2e, source) for a device, or None to use the class default.
 DeviceLookup = Callable[[Device], "tuple[float, str] | None"]
@@ -63,12 +82,14 @@ def embodied_co2e(
     Args:
         run: The run; its ``devices`` and ``duration_s`` are used.
         lookup: Per-device figure (a hardware catalog); None or a None answer
-            uses :data:`CLASS_DEFAULTS`.
-        lifetime_years: Hardware lifetime; default :data:`LIFETIME_YEARS`.
-        use_rate: Share of the lifetime in use (0-1]; default :data:`USE_RATE`.
+            uses :func:`class_defaults`.
+        lifetime_years: Hardware lifetime; default: the estimator's (6 years).
+        use_rate: Share of the lifetime in use (0-1]; default: the estimator's (0.85).
     """
-    life, life_source = _given(lifetime_years, LIFETIME_YEARS)
-    rate, rate_source = _given(use_rate, USE_RATE)
+    life_default, rate_default = lifetime_defaults()
+    life, life_source = _given(lifetime_years, life_default)
+    rate, rate_source = _given(use_rate, rate_default)
+    classes = class_defaults()
     if not life > 0 or not 0 < rate <= 1:
         raise ConfigError(f"lifetime must be > 0 years and use rate in (0, 1]; got {life:g} "
                           f"years and {rate:g}")
@@ -77,7 +98,7 @@ def embodied_co2e(
     total = 0.0
     for dev in run.devices:
         found = lookup(dev.device) if lookup is not None else None
-        kg, source = found if found is not None else CLASS_DEFAULTS[dev.device.kind.value]
+        kg, source = found if found is not None else classes[dev.device.kind.value]
         share = kg * hours / (life * _HOURS_PER_YEAR * rate)
         total += share
         per_device.append({"device": dev.device.id, "name": dev.device.name,

@@ -47,6 +47,7 @@ def _register() -> None:
         doctor,
         estimate_cmds,
         forecast_cmds,
+        govern_cmds,
         ledger_cmds,
         plan_cmd,
         run_cmd,
@@ -71,9 +72,9 @@ def _register() -> None:
     cli.add_command(estimate_cmds.hardware)
     cli.add_command(estimate_cmds.estimate)
     cli.add_command(account_cmds.account)
-    cli.add_command(account_cmds.instrument)
-    cli.add_command(account_cmds.target)
-    cli.add_command(account_cmds.offset)
+    cli.add_command(govern_cmds.instrument)
+    cli.add_command(govern_cmds.target)
+    cli.add_command(govern_cmds.offset)
     cli.add_command(assess_cmd.assess)
 
 
