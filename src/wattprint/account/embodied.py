@@ -27,7 +27,7 @@ the factors come from tables embedded in the package.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from wattprint.errors import ConfigError
@@ -37,7 +37,7 @@ from wattprint.model import AccountedFigure, Device, Run
 
 
 def class_defaults() -> dict[str, tuple[float, str]]:
-    """kg CO2e and source per device kind, from the estimator's ``defaults.csv``.
+    """Return kg CO2e and source per device kind, from the estimator's ``defaults.csv``.
 
     The same figures as :func:`wattprint.estimate.estimate`, allocated to what a
     measured run lists: a GPU carries its own figure, a CPU socket carries the

@@ -104,7 +104,8 @@ def figure_note(fig: AccountedFigure) -> str:
         if inputs.get(key):
             return str(inputs[key])
     if fig.kind == "location-hourly":
-        text = (f"{inputs.get('intervals')} intervals of {inputs.get('series_step_s')} s, "
+        n = inputs.get('intervals')
+        text = (f"{n} interval{'' if n == 1 else 's'} of {inputs.get('series_step_s')} s, "
                 f"{inputs.get('energy_weighted_intensity_g_per_kwh', 0):.1f} g/kWh, "
                 f"{inputs.get('series_source')}")
         if inputs.get("not_hourly_reason"):

@@ -167,7 +167,7 @@ def _account_period(text: str, project: str | None, as_json: bool) -> None:
     basis = totals["location_basis_runs"]
     click.echo(f"{period.label}, {scope}: {totals['runs']} runs, "
                f"{_amount(totals['energy_kwh'], 'kWh')}")
-    click.echo(f"  location-based   {_amount(totals['gross_location_co2e_kg'], 'kg CO2e'):>16}"
+    click.echo(f"  {'location-based':<16}{_amount(totals['gross_location_co2e_kg'], 'kg CO2e'):>16}"
                f"  ({basis['hourly']} hourly, {basis['location']} annual mean, "
                f"{basis['not_accounted']} not yet accounted: stored footprint)")
     for key, unit, kind in (("market_co2e_kg", "kg CO2e", "market"),

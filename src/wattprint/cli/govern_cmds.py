@@ -138,8 +138,8 @@ def target_set(baseline: str, reduce_: str, by: str, project: str | None, metric
         print_json(progress_to_dict(dataclasses.replace(progress, target=saved)))
         return
     click.echo(f"target: {saved.metric} of {_scope(saved.project)} down {saved.reduce_pct:g} % "
-               f"from {saved.baseline} ({progress.baseline_value:,.3f} {progress.unit}) to "
-               f"{progress.required_value:,.3f} {progress.unit} by {saved.by_date}")
+               f"from {saved.baseline} ({_figure(progress.baseline_value)} {progress.unit}) to "
+               f"{_figure(progress.required_value)} {progress.unit} by {saved.by_date}")
 
 
 @target.command(name="show")
@@ -171,7 +171,7 @@ def target_show(project: str | None, as_of: str | None, as_json: bool) -> None:
         for label, value in (("baseline", p.baseline_value),
                              (f"current ({p.current_period})", p.current_value),
                              ("required", p.required_value), ("projected", p.projected_value)):
-            click.echo(f"  {label:<22}{value:>14,.3f} {unit}")
+            click.echo(f"  {label:<22}{_figure(value):>14} {unit}")
         click.echo(f"  {'progress':<22}{p.progress_pct:>14,.1f} %")
         for note in p.notes:
             click.echo(f"  note: {note}")
@@ -277,3 +277,8 @@ def _share(text: str) -> float:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _figure(value: float) -> str:
+    """Three decimals, or four significant digits for figures below 1 (small runs)."""
+    return f"{value:,.3f}" if abs(value) >= 1 or value == 0 else f"{value:.4g}"
