@@ -20,7 +20,7 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_DEMO)
 
 demo: $(STAMP_DEMO)
-	$(BIN)/wattprint run --project demo -- $(BIN)/python examples/train_digits.py
+	$(BIN)/wattprint run --project demo --model mlp-256-128 -- $(BIN)/python examples/train_digits.py
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -1,8 +1,10 @@
 """The demo job: a real scikit-learn training on the bundled digits data set.
 
 No download: ``load_digits`` ships inside scikit-learn. Run it under
-``wattprint run -- python examples/train_digits.py`` (what ``make demo``
-does), or with ``--inline`` to track phases through the Python API.
+``wattprint run --model mlp-256-128 -- python examples/train_digits.py``
+(what ``make demo`` does), or with ``--inline`` to track phases through the
+Python API. Either way the test accuracy is logged with
+``wattprint.log_metric`` and stored with the run.
 """
 
 from __future__ import annotations
@@ -34,19 +36,24 @@ def train(rounds: int = 3) -> float:
 
 
 def main() -> None:
-    """Train, printing the accuracy; with ``--inline`` track phases in-process."""
+    """Train, printing and logging the accuracy; with ``--inline`` track phases in-process."""
+    import wattprint
+
     started = time.perf_counter()
     if "--inline" in sys.argv:
-        from wattprint import Tracker
-
-        with Tracker(project="demo-inline") as tracker:
+        with wattprint.Tracker(project="demo-inline", model="mlp-256-128") as tracker:
             with tracker.phase("train"):
                 accuracy = train()
+            wattprint.log_metric("accuracy", accuracy)
         assert tracker.run is not None
         print(f"energy {tracker.run.energy_kwh * 1000:.3f} Wh, "
               f"{tracker.run.co2e_kg * 1000:.3f} g CO2e")
     else:
         accuracy = train()
+        try:
+            wattprint.log_metric("accuracy", accuracy)
+        except wattprint.WattprintError as e:  # run on its own, without `wattprint run`
+            print(f"accuracy not logged: {e}", file=sys.stderr)
     print(f"digits MLP: test accuracy {accuracy:.3f} in {time.perf_counter() - started:.1f} s")
 
 

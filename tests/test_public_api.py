@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import wattprint
 
@@ -30,3 +33,18 @@ def test_import_pulls_in_no_heavy_dependency() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_log_metric_is_public_and_stays_light(tmp_path: Path) -> None:
+    assert "log_metric" in wattprint.__all__
+    target = tmp_path / "metrics.jsonl"
+    code = (
+        "import sys, wattprint\n"
+        "wattprint.log_metric('accuracy', 0.5)\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
+    )
+    env = {**os.environ, "WATTPRINT_METRICS_FILE": str(target)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert out.stdout.strip() == "[]"
+    assert json.loads(target.read_text()) == {"name": "accuracy", "value": 0.5}

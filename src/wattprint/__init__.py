@@ -2,10 +2,11 @@
 
 The public API is loaded lazily so ``import wattprint`` stays cheap::
 
-    from wattprint import Tracker
+    from wattprint import Tracker, log_metric
 
-    with Tracker(project="demo", zone="DE") as t:
-        train()
+    with Tracker(project="demo", zone="DE", model="mlp") as t:
+        accuracy = train()
+        log_metric("accuracy", accuracy)
     print(f"{t.run.energy_kwh:.4f} kWh, {t.run.co2e_kg:.4f} kg CO2e")
 """
 
@@ -23,6 +24,7 @@ _EXPORTS = {
     "Tracker": "wattprint.measure.tracker",
     "LedgerFallbackWarning": "wattprint.measure.tracker",
     "track": "wattprint.measure.decorator",
+    "log_metric": "wattprint.measure.metrics",
     "Run": "wattprint.model",
     "RunStatus": "wattprint.model",
     "Footprint": "wattprint.model",
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from wattprint.config import Settings, load_settings
     from wattprint.errors import WattprintError
     from wattprint.measure.decorator import track
+    from wattprint.measure.metrics import log_metric
     from wattprint.measure.tracker import LedgerFallbackWarning, Tracker
     from wattprint.model import (
         Device,

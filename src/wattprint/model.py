@@ -209,7 +209,13 @@ class Footprint:
 
 @dataclass(frozen=True)
 class Run:
-    """One tracked run: who, where, when, how measured and what it cost."""
+    """One tracked run: who, where, when, how measured and what it cost.
+
+    ``model`` names the model the run trained or served (``"resnet50"``; empty
+    when not given) and ``metrics`` holds the final value of each quality
+    metric the user logged (``{"accuracy": 0.97}``), so runs can be compared
+    per model and per unit of metric (kWh per accuracy point).
+    """
 
     id: str
     project: str
@@ -230,6 +236,8 @@ class Run:
     error: str = ""
     flops: float | None = None
     warnings: tuple[str, ...] = ()
+    model: str = ""
+    metrics: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def energy_kwh(self) -> float:

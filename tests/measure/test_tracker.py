@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+import wattprint
 from wattprint import LedgerFallbackWarning, Tracker, track
-from wattprint.errors import UnknownZoneError, WattprintError
+from wattprint.errors import ConfigError, UnknownZoneError, WattprintError
 from wattprint.model import DeviceKind, Method, RunStatus
 from wattprint.store.ledger import Ledger
 from wattprint.testing import FakeClock, FakeSensor
@@ -215,3 +216,171 @@ def test_two_processes_tracking_into_one_sqlite_ledger(tmp_path: Path) -> None:
     runs = led.list_runs()
     led.close()
     assert sorted(r.project for r in runs) == ["p1"] * 15 + ["p2"] * 15
+
+
+# -- model name and quality metrics ------------------------------------------
+
+def test_model_and_metrics_are_recorded_with_the_run(ledger: Ledger) -> None:
+    clock = FakeClock()
+    with _tracker(clock, ledger, model="resnet50") as t:
+        clock.advance(1.0)
+        t.log_metric("accuracy", 0.5)
+        t.log_metric("loss", 2)
+        t.log_metric("accuracy", 0.91)  # the last value wins
+        assert t.metrics == {"loss": 2.0, "accuracy": 0.91}
+        assert t.snapshot().metrics == {"loss": 2.0, "accuracy": 0.91}
+    run = t.run
+    assert run is not None and run.model == "resnet50"
+    assert run.metrics == {"loss": 2.0, "accuracy": 0.91}
+    assert isinstance(run.metrics["loss"], float)
+    stored = ledger.get_run(run.id)
+    assert (stored.model, stored.metrics) == ("resnet50", {"accuracy": 0.91, "loss": 2.0})
+
+
+def test_model_defaults_to_empty_and_metrics_to_none() -> None:
+    clock = FakeClock()
+    with _tracker(clock, None) as t:
+        clock.advance(1.0)
+    assert t.run is not None and (t.run.model, t.run.metrics) == ("", {})
+
+
+def test_model_must_be_text() -> None:
+    with pytest.raises(ConfigError, match="model must be a name .text., got int 50"):
+        Tracker(model=50, save=False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("", 0.9, "metric name must be non-empty text, got ''"),
+        ("   ", 0.9, "metric name must be non-empty text, got '   '"),
+        (None, 0.9, "metric name must be non-empty text, got None"),
+        (3, 0.9, "metric name must be non-empty text, got 3"),
+        ("accuracy", float("nan"), "metric 'accuracy': value must be a finite number, got nan"),
+        ("accuracy", float("inf"), "metric 'accuracy': value must be a finite number, got inf"),
+        ("loss", float("-inf"), "metric 'loss': value must be a finite number, got -inf"),
+        ("accuracy", "0.9", "metric 'accuracy': value must be a finite number, got str '0.9'"),
+        ("accuracy", None, "metric 'accuracy': value must be a finite number, got NoneType"),
+        ("converged", True, "metric 'converged': value must be a finite number, got bool True"),
+        ("accuracy", [0.9], "metric 'accuracy': value must be a finite number, got list"),
+    ],
+)
+def test_bad_metrics_are_config_errors_naming_the_metric(
+    name: object, value: object, message: str
+) -> None:
+    clock = FakeClock()
+    with _tracker(clock, None) as t:
+        with pytest.raises(ConfigError) as info:
+            t.log_metric(name, value)  # type: ignore[arg-type]
+        assert str(info.value).startswith(message)
+        with pytest.raises(ConfigError) as module_info:
+            wattprint.log_metric(name, value)  # type: ignore[arg-type]
+        assert str(module_info.value) == str(info.value)
+    assert t.run is not None and t.run.metrics == {}
+
+
+def test_numpy_scalars_are_numbers() -> None:
+    import numpy as np
+
+    clock = FakeClock()
+    with _tracker(clock, None) as t:
+        t.log_metric("acc32", np.float32(0.5))  # type: ignore[arg-type]
+        t.log_metric("steps", np.int64(7))  # type: ignore[arg-type]
+    assert t.run is not None and t.run.metrics == {"acc32": 0.5, "steps": 7.0}
+
+
+def test_metric_after_stop_is_refused() -> None:
+    clock = FakeClock()
+    with _tracker(clock, None) as t:
+        clock.advance(1.0)
+    with pytest.raises(WattprintError, match="metric 'late' not recorded: run .* has already "
+                                             "stopped"):
+        t.log_metric("late", 1.0)
+
+
+def test_module_log_metric_goes_to_the_innermost_active_tracker() -> None:
+    clock = FakeClock()
+    outer = _tracker(clock, None).start()
+    wattprint.log_metric("outer_only", 1.0)
+    with _tracker(clock, None) as inner:
+        wattprint.log_metric("accuracy", 0.8)
+    wattprint.log_metric("accuracy", 0.6)  # inner stopped: back to the outer one
+    outer.stop()
+    assert inner.run is not None and inner.run.metrics == {"accuracy": 0.8}
+    assert outer.run is not None and outer.run.metrics == {"outer_only": 1.0, "accuracy": 0.6}
+
+
+def test_trackers_stopped_out_of_order_leave_the_right_one_active() -> None:
+    clock = FakeClock()
+    first = _tracker(clock, None).start()
+    second = _tracker(clock, None).start()
+    first.stop()
+    wattprint.log_metric("m", 2.0)
+    second.stop()
+    assert second.run is not None and second.run.metrics == {"m": 2.0}
+    assert first.run is not None and first.run.metrics == {}
+
+
+def test_module_log_metric_from_another_thread_reaches_the_tracker() -> None:
+    import threading
+
+    clock = FakeClock()
+    with _tracker(clock, None) as t:
+        worker = threading.Thread(target=wattprint.log_metric, args=("from_thread", 3.5))
+        worker.start()
+        worker.join()
+    assert t.run is not None and t.run.metrics == {"from_thread": 3.5}
+
+
+def test_module_log_metric_without_tracker_or_file_says_none_is_active() -> None:
+    with pytest.raises(WattprintError) as info:
+        wattprint.log_metric("accuracy", 0.9)
+    message = str(info.value)
+    assert "cannot log metric 'accuracy': no wattprint tracker is active" in message
+    assert "WATTPRINT_METRICS_FILE is not set" in message and "wattprint run" in message
+
+
+def test_module_log_metric_without_tracker_appends_to_the_metrics_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "metrics.jsonl"
+    monkeypatch.setenv("WATTPRINT_METRICS_FILE", str(target))
+    wattprint.log_metric("accuracy", 0.5)
+    wattprint.log_metric("accuracy", 0.75)
+    assert [json.loads(line) for line in target.read_text().splitlines()] == [
+        {"name": "accuracy", "value": 0.5}, {"name": "accuracy", "value": 0.75}]
+    clock = FakeClock()
+    with _tracker(clock, None) as t:  # an active tracker takes precedence over the file
+        wattprint.log_metric("bleu", 30.0)
+    assert t.run is not None and t.run.metrics == {"bleu": 30.0}
+    assert "bleu" not in target.read_text()
+
+
+def test_flushed_record_carries_model_and_metrics(ledger: Ledger) -> None:
+    clock = FakeClock()
+    t = _tracker(clock, ledger, model="bert-base").start()
+    t.log_metric("loss", 1.5)
+    ledger.save_run(t.snapshot())  # what the flush thread writes
+    running = ledger.get_run(t.id)
+    assert running.status is RunStatus.RUNNING
+    assert (running.model, running.metrics) == ("bert-base", {"loss": 1.5})
+    t.log_metric("loss", 0.5)
+    t.stop()
+    assert ledger.get_run(t.id).metrics == {"loss": 0.5}
+
+
+def test_compat_tracker_receives_module_metrics(tmp_path: Path) -> None:
+    from wattprint.compat.codecarbon import EmissionsTracker
+
+    clock = FakeClock()
+    cc = EmissionsTracker(
+        project_name="cc", save_to_file=False,
+        _wattprint_tracker_kwargs={"sensors": [FakeSensor([(0, 50.0)])], "clock": clock,
+                                   "save": False, "model": "gpt2"},
+    )
+    cc.start()
+    clock.advance(1.0)
+    wattprint.log_metric("perplexity", 21.5)
+    cc.stop()
+    assert cc.run is not None
+    assert (cc.run.model, cc.run.metrics) == ("gpt2", {"perplexity": 21.5})

@@ -14,7 +14,7 @@ from wattprint.errors import LedgerError, RunNotFoundError
 from wattprint.model import Footprint, Intensity, RunStatus, ZoneChoice
 from wattprint.store import ledger as ledger_mod
 from wattprint.store.ledger import Ledger, default_url
-from wattprint.store.schema import run_tags, trace_points
+from wattprint.store.schema import run_metrics, run_tags, trace_points
 from wattprint.testing import FakeClock
 
 
@@ -114,7 +114,80 @@ def test_delete_cascades(ledger: Ledger, ledger_url: str) -> None:
     with engine.connect() as conn:
         assert set(conn.execute(select(run_tags.c.run_id)).scalars()) == {"keep"}
         assert conn.execute(select(func.count()).select_from(trace_points)).scalar() == 6
+        assert set(conn.execute(select(run_metrics.c.run_id)).scalars()) == {"keep"}
     engine.dispose()
+
+
+def test_model_and_metrics_round_trip_in_get_and_list(ledger: Ledger) -> None:
+    run = make_run("m1")
+    ledger.save_run(run)
+    assert ledger.get_run("m1").model == "bert-base"
+    assert ledger.get_run("m1").metrics == run.metrics
+    assert ledger.list_runs()[0].metrics == run.metrics
+
+
+def test_upsert_replaces_the_metric_set(ledger: Ledger, ledger_url: str) -> None:
+    run = make_run("m1")
+    ledger.save_run(dataclasses.replace(run, metrics={"accuracy": 0.5, "loss": 1.0}))
+    ledger.save_run(dataclasses.replace(run, metrics={"accuracy": 0.75, "bleu": 30.0}))
+    assert ledger.get_run("m1").metrics == {"accuracy": 0.75, "bleu": 30.0}
+    ledger.save_run(dataclasses.replace(run, metrics={}))
+    assert ledger.get_run("m1").metrics == {}
+    engine = create_engine(ledger_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(run_metrics)).scalar() == 0
+    engine.dispose()
+
+
+def test_list_filters_by_model(ledger: Ledger) -> None:
+    base = make_run("x")
+    for rid, model, day in (("r1", "resnet50", 0), ("r2", "bert-base", 1), ("r3", "", 2),
+                            ("r4", "resnet50", 3)):
+        ledger.save_run(dataclasses.replace(base, id=rid, model=model,
+                                            started_utc=T0 + timedelta(days=day)))
+    assert [r.id for r in ledger.list_runs(model="resnet50")] == ["r4", "r1"]
+    assert [r.id for r in ledger.list_runs(model="")] == ["r3"]
+    assert [r.id for r in ledger.list_runs(model="ResNet50")] == []  # exact, case-sensitive
+    assert [r.id for r in ledger.list_runs(model="resnet50", limit=1)] == ["r4"]
+    assert len(ledger.list_runs(model=None)) == 4
+
+
+def test_metrics_of_many_runs_load_in_chunks(ledger: Ledger, ledger_url: str) -> None:
+    from sqlalchemy import insert
+
+    from wattprint.store import rows
+    from wattprint.store.schema import runs
+
+    base = make_run("x", trace_points=0)
+    ids = [f"run-{n:04d}" for n in range(620)]  # more than one IN-list chunk (500)
+    many = [dataclasses.replace(base, id=rid, metrics={"step": float(n)})
+            for n, rid in enumerate(ids)]
+    engine = create_engine(ledger_url)
+    with engine.begin() as conn:  # one bulk insert: 620 save_run calls would be slow
+        conn.execute(insert(runs), [rows.run_values(r, T0) for r in many])
+        conn.execute(insert(run_metrics), [m for r in many for m in rows.metric_rows(r)])
+    engine.dispose()
+    listed = {r.id: r.metrics for r in ledger.list_runs()}
+    assert listed == {rid: {"step": float(n)} for n, rid in enumerate(ids)}
+
+
+@pytest.mark.parametrize(
+    ("metrics", "message"),
+    [({"accuracy": float("nan")}, "metric 'accuracy' is nan, not a finite number"),
+     ({"loss": float("inf")}, "metric 'loss' is inf, not a finite number"),
+     ({"accuracy": "0.9"}, "metric 'accuracy' is str '0.9', not a number"),
+     ({"ok": True}, "metric 'ok' is bool True, not a number"),
+     ({"": 1.0}, "has a metric name that is not non-empty text: ''"),
+     ({" ": 1.0}, "has a metric name that is not non-empty text: ' '")],
+)
+def test_bad_metric_is_a_ledger_error_and_nothing_changes(
+    ledger: Ledger, metrics: dict[str, object], message: str
+) -> None:
+    run = make_run("m1")
+    ledger.save_run(run)
+    with pytest.raises(LedgerError, match=message):
+        ledger.save_run(dataclasses.replace(run, metrics=metrics, model="other"))  # type: ignore[arg-type]
+    assert ledger.get_run("m1") == run
 
 
 def test_update_footprint(ledger: Ledger) -> None:

@@ -44,10 +44,26 @@ def test_migration_builds_exactly_the_metadata(migrated_url: str) -> None:
     engine.dispose()
     assert names == {"alembic_version", "runs", "run_tags", "devices", "phases", "trace_points",
                      "budgets", "budget_overruns", "carbon_aware", "instruments", "targets",
-                     "offsets", "accounting"}
+                     "offsets", "accounting", "run_metrics"}
 
 
-@pytest.mark.parametrize("table", ["trace_points", "carbon_aware", "accounting"])
+def test_aggregation_indexes_exist(migrated_url: str) -> None:
+    engine = create_engine(migrated_url)
+    inspector = inspect(engine)
+    runs_ix = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("runs")}
+    metrics_ix = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("run_metrics")}
+    model = next(c for c in inspector.get_columns("runs") if c["name"] == "model")
+    pk = inspector.get_pk_constraint("run_metrics")["constrained_columns"]
+    engine.dispose()
+    assert runs_ix["ix_runs_model"] == ["model"]
+    assert runs_ix["ix_runs_zone"] == ["zone"]
+    assert runs_ix["ix_runs_project_started_utc"] == ["project", "started_utc"]
+    assert metrics_ix == {"ix_run_metrics_name": ["name"]}
+    assert model["nullable"] is False and "''" in str(model["default"])
+    assert pk == ["run_id", "name"]
+
+
+@pytest.mark.parametrize("table", ["trace_points", "carbon_aware", "accounting", "run_metrics"])
 def test_foreign_keys_cascade(migrated_url: str, table: str) -> None:
     engine = create_engine(migrated_url)
     fks = inspect(engine).get_foreign_keys(table)
@@ -111,21 +127,79 @@ def test_upgrade_from_0001_keeps_runs_and_adds_budgets(any_url: str) -> None:
     run = make_run("old-run", project="vision", tags=(), trace_points=0)
     engine = create_engine(any_url)
     config = _alembic_config()
+    old_values = rows.run_values(run, T0)
+    del old_values["model"]  # came with 0004
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "0001")
-        conn.execute(insert(runs).values(rows.run_values(run, T0)))
+        conn.execute(insert(runs).values(old_values))
     assert migrate.current_revision(engine) == "0001"
     engine.dispose()
 
     with Ledger(any_url) as ledger:
-        assert ledger.get_run("old-run") == dataclasses.replace(run, devices=(), phases=())
+        assert ledger.get_run("old-run") == dataclasses.replace(
+            run, devices=(), phases=(), model="", metrics={}
+        )
         assert ledger.spent_co2e_kg("vision", T0.strftime("%Y-%m")) == pytest.approx(run.co2e_kg)
         ledger.set_budget("vision", 50.0)
         assert ledger.budget_state("vision", "2024-05").limit_co2e_kg == 50.0
     engine = create_engine(any_url)
-    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0003"
+    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0004"
     engine.dispose()
+
+
+def test_upgrade_from_0003_gives_old_runs_no_model_and_no_metrics(any_url: str) -> None:
+    from alembic import command
+    from sample_runs import T0, make_run
+    from sqlalchemy import insert
+
+    from wattprint.store import rows
+    from wattprint.store.schema import runs
+
+    engine = create_engine(any_url)
+    config = _alembic_config()
+    old = make_run("before-0004", trace_points=0)
+    old_values = rows.run_values(old, T0)
+    del old_values["model"]
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0003")
+        conn.execute(insert(runs).values(old_values))
+    engine.dispose()
+
+    with Ledger(any_url) as ledger:
+        back = ledger.get_run("before-0004")
+        assert (back.model, back.metrics) == ("", {})
+        ledger.save_run(dataclasses.replace(old, id="after-0004"))
+        assert ledger.get_run("after-0004").metrics == old.metrics
+        assert [r.id for r in ledger.list_runs(model="")] == ["before-0004"]
+        assert [r.id for r in ledger.list_runs(model="bert-base")] == ["after-0004"]
+
+
+def test_downgrade_to_0003_drops_model_and_metrics_and_keeps_runs(any_url: str) -> None:
+    from alembic import command
+    from sample_runs import make_run
+
+    with Ledger(any_url) as ledger:
+        ledger.save_run(make_run("kept"))
+    engine = create_engine(any_url)
+    config = _alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    inspector = inspect(engine)
+    names = set(inspector.get_table_names())
+    columns = {c["name"] for c in inspector.get_columns("runs")}
+    indexes = {ix["name"] for ix in inspector.get_indexes("runs")}
+    with engine.connect() as conn:
+        ids = list(conn.exec_driver_sql("SELECT id FROM runs").scalars())
+    engine.dispose()
+    assert "run_metrics" not in names and "accounting" in names
+    assert "model" not in columns and "project" in columns
+    assert indexes == {"ix_runs_project", "ix_runs_started_utc", "ix_runs_status"}
+    assert ids == ["kept"]
+    with Ledger(any_url) as ledger:  # and back up again
+        assert ledger.get_run("kept").model == ""
 
 
 def test_downgrade_to_0002_drops_only_the_accounting_tables(tmp_path: Path) -> None:

@@ -25,10 +25,13 @@ def test_round_trip_through_json_text() -> None:
 def test_shape_is_the_documented_contract() -> None:
     d = run_to_dict(make_run())
     assert list(d) == [
-        "id", "project", "experiment", "tags", "status", "started_utc", "ended_utc",
+        "id", "project", "experiment", "model", "tags", "status", "started_utc", "ended_utc",
         "duration_s", "host", "command", "exit_code", "error", "flops", "flops_per_w",
-        "warnings", "zone", "footprint", "devices", "phases", "trace",
+        "warnings", "metrics", "zone", "footprint", "devices", "phases", "trace",
     ]
+    assert d["model"] == "bert-base"
+    assert d["metrics"] == {"accuracy": 0.9132456789012345, "eval_loss": 0.25,
+                            "tokens": 1_234_567.0}
     assert d["started_utc"] == "2024-05-01T12:00:00.123456Z"
     assert d["ended_utc"] == "2024-05-01T13:00:00.373456Z"
     assert d["status"] == "finished"
@@ -52,6 +55,26 @@ def test_shape_is_the_documented_contract() -> None:
     assert set(d["trace"][0]) == {"device_id", "t_s", "power_w", "utilisation_pct",
                                   "memory_used_bytes", "temperature_c"}
     assert d["flops_per_w"] == pytest.approx(1.2e18 / (1.6934567890123 * 3.6e6))
+
+
+def test_records_without_model_and_metrics_read_as_none_given() -> None:
+    d = run_to_dict(make_run())
+    del d["model"], d["metrics"]  # a record written before schema 0004
+    back = run_from_dict(d)
+    assert (back.model, back.metrics) == ("", {})
+
+
+@pytest.mark.parametrize("metrics", [{"accuracy": "0.9"}, {"accuracy": None},
+                                     {"accuracy": True}, ["accuracy", 0.9]])
+def test_bad_metrics_raise_value_error(metrics: object) -> None:
+    d = {**run_to_dict(make_run()), "metrics": metrics}
+    with pytest.raises(ValueError, match="accuracy|not a wattprint run record"):
+        run_from_dict(d)
+
+
+def test_integer_metric_reads_back_as_float() -> None:
+    back = run_from_dict({**run_to_dict(make_run()), "metrics": {"epochs": 3}})
+    assert back.metrics == {"epochs": 3.0} and isinstance(back.metrics["epochs"], float)
 
 
 def test_without_trace() -> None:

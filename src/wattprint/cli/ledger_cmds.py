@@ -15,6 +15,7 @@ _STATUSES = click.Choice(["running", "finished", "failed", "interrupted"])
 def _filters(f: click.decorators.FC) -> click.decorators.FC:
     for opt in reversed([
         click.option("--project", default=None, help="Only runs of this project."),
+        click.option("--model", default=None, help="Only runs of this model (exact name)."),
         click.option("--tag", default=None, help="Only runs with this tag."),
         click.option("--status", type=_STATUSES, default=None, help="Only runs in this state."),
         click.option("--since", default=None, help="Started at or after (date or ISO time, UTC)."),
@@ -24,14 +25,15 @@ def _filters(f: click.decorators.FC) -> click.decorators.FC:
     return f
 
 
-def _query(project: str | None, tag: str | None, status: str | None, since: str | None,
-           until: str | None, limit: int | None) -> list:  # type: ignore[type-arg]
+def _query(project: str | None, model: str | None, tag: str | None, status: str | None,
+           since: str | None, until: str | None,
+           limit: int | None) -> list:  # type: ignore[type-arg]
     from wattprint.model import RunStatus
 
     ledger = open_ledger()
     try:
         return ledger.list_runs(  # type: ignore[no-any-return]
-            project=project, tag=tag, status=RunStatus(status) if status else None,
+            project=project, model=model, tag=tag, status=RunStatus(status) if status else None,
             since=parse_when(since, "--since"), until=parse_when(until, "--until"), limit=limit,
         )
     finally:
@@ -42,8 +44,8 @@ def _query(project: str | None, tag: str | None, status: str | None, since: str 
 @_filters
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @json_option
-def runs(project: str | None, tag: str | None, status: str | None, since: str | None,
-         until: str | None, limit: int, as_json: bool) -> None:
+def runs(project: str | None, model: str | None, tag: str | None, status: str | None,
+         since: str | None, until: str | None, limit: int, as_json: bool) -> None:
     """List recorded runs, newest first.
 
     \b
@@ -51,8 +53,9 @@ def runs(project: str | None, tag: str | None, status: str | None, since: str | 
       wattprint runs
       wattprint runs --project bert --since 2024-05-01 --json
       wattprint runs --tag baseline --status failed
+      wattprint runs --model resnet50 --json
     """
-    found = _query(project, tag, status, since, until, limit)
+    found = _query(project, model, tag, status, since, until, limit)
     if as_json:
         from wattprint.store.serialize import run_to_dict
 
@@ -102,8 +105,27 @@ def show(run_id: str, trace: bool, as_json: bool) -> None:
 
     console = Console()
     print_run(console, found, detail=True)
+    table = model_table(found)
+    if table is not None:
+        console.print(table)
     if planned is not None:
         console.print(_carbon_aware_table(planned, found.co2e_kg))
+
+
+def model_table(run: Any) -> Any:
+    """Model name and logged metrics of a run (a rich Table), or None when it has neither."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    if not run.model and not run.metrics:
+        return None
+    table = Table(title="model and metrics", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("model", escape(run.model) if run.model else "[dim](not given)[/dim]")
+    for name, value in sorted(run.metrics.items()):
+        table.add_row(f"metric {escape(name)}", f"{value:.6g}")
+    return table
 
 
 def _carbon_aware_table(record: Any, run_co2e_kg: float) -> Any:
@@ -140,21 +162,24 @@ def _carbon_aware_table(record: Any, run_co2e_kg: float) -> Any:
 @click.option("--output", "-o", default="-", show_default=True,
               help="File to write ('-' for stdout, csv only).")
 @_filters
-def export(fmt: str, output: str, project: str | None, tag: str | None, status: str | None,
-           since: str | None, until: str | None) -> None:
+def export(fmt: str, output: str, project: str | None, model: str | None, tag: str | None,
+           status: str | None, since: str | None, until: str | None) -> None:
     """Export runs as CSV or Parquet, one row per run.
 
     \b
     Examples:
       wattprint export --format csv > runs.csv
       wattprint export --format parquet -o runs.parquet --project bert
+      wattprint export --model resnet50 -o resnet50.csv
+
+    Each metric logged by an exported run gets a metric_<name> column.
     """
     from wattprint.errors import ConfigError
     from wattprint.store.export import export_runs
 
     if fmt == "parquet" and output == "-":
         raise ConfigError("--format parquet needs --output FILE")
-    found = _query(project, tag, status, since, until, None)
+    found = _query(project, model, tag, status, since, until, None)
     export_runs(found, output, "parquet" if fmt == "parquet" else "csv")
     if output != "-":
         click.echo(f"wrote {len(found)} runs to {output}", err=True)

@@ -1,21 +1,35 @@
-"""``wattprint run -- CMD ARGS...``: track a command's process tree."""
+"""``wattprint run -- CMD ARGS...``: track a command's process tree.
+
+The command gets ``WATTPRINT_METRICS_FILE``, a fresh temporary file that
+``wattprint.log_metric`` appends to from inside it; when the command ends the
+file is read (the last value per name wins, a malformed line becomes a run
+warning), the metrics are stored with the run and the file is deleted.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import warnings
+from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from wattprint.cli.common import json_option, print_json, zone_option
 from wattprint.errors import ConfigError
+from wattprint.measure.metrics import METRICS_FILE_ENV, read_metrics_file
 from wattprint.model import Run, RunStatus
+
+if TYPE_CHECKING:
+    from wattprint.measure.tracker import Tracker
 
 _FORWARDED = (signal.SIGINT, signal.SIGTERM)
 
@@ -25,6 +39,8 @@ _FORWARDED = (signal.SIGINT, signal.SIGTERM)
 )
 @click.option("--project", default=None, help="Project name (default from settings).")
 @click.option("--experiment", default="", help="Experiment name.")
+@click.option("--model", default="", help="Name of the model the command trains or serves "
+              "(resnet50); its logged metrics are stored with the run.")
 @click.option("--tag", "tags", multiple=True, help="Tag the run (repeatable).")
 @zone_option
 @click.option("--pue", type=float, default=None, help="Power usage effectiveness (>= 1).")
@@ -60,7 +76,7 @@ _FORWARDED = (signal.SIGINT, signal.SIGTERM)
 @json_option
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 def run(
-    project: str | None, experiment: str, tags: tuple[str, ...], zone: str | None,
+    project: str | None, experiment: str, model: str, tags: tuple[str, ...], zone: str | None,
     pue: float | None, interval_s: float | None, scope: str | None, gpu_ids: str | None,
     flops: float | None, no_save: bool, as_json: bool, command: tuple[str, ...],
     **green_options: Any,
@@ -70,12 +86,14 @@ def run(
     The command's output streams unchanged; the summary goes to stderr (or
     the run as JSON to stdout with --json). The exit code is the command's.
     SIGINT/SIGTERM are forwarded to the command and the run is recorded as
-    interrupted.
+    interrupted. Metrics the command logs with wattprint.log_metric(name,
+    value) are stored with the run (the last value of each name).
 
     \b
     Examples:
       wattprint run -- python train.py --epochs 3
       wattprint run --project bert --zone DE --tag baseline -- make train
+      wattprint run --model resnet50 -- python train.py
       wattprint run --interval 0.1 --json -- ./bench.sh > run.json
       wattprint run --when green --deadline 12h --max-intensity 200 -- python train.py
 
@@ -84,7 +102,7 @@ def run(
     planned vs achieved intensity. Exit 3 when the project's budget holds it.
     """
     from wattprint.config import load_settings
-    from wattprint.measure.tracker import LedgerFallbackWarning, Tracker
+    from wattprint.measure.tracker import Tracker
 
     cmd = list(command[1:] if command and command[0] == "--" else command)
     if not cmd:
@@ -93,12 +111,48 @@ def run(
         "project": project, "zone": zone, "pue": pue, "interval_s": interval_s,
         "scope": scope, "gpu_ids": gpu_ids,
     })
-    tracker = Tracker(settings=settings, experiment=experiment, tags=tags, flops=flops,
-                      save=not no_save, command=shlex.join(cmd))
+    tracker = Tracker(settings=settings, experiment=experiment, model=model, tags=tags,
+                      flops=flops, save=not no_save, command=shlex.join(cmd))
     tracker.locate()
     green = _green(green_options, tracker, shlex.join(cmd), save=not no_save)
     try:
-        proc = subprocess.Popen(cmd)
+        with _metrics_file() as metrics_path:
+            returncode, result, caught = _execute(cmd, tracker, green, metrics_path)
+    finally:
+        tracker.close_ledger()  # else a PostgreSQL connection outlives the run
+    for w in caught:
+        click.echo(f"wattprint: {w.message}", err=True)
+    if green is not None:
+        result = green.finish(result)
+    _report(result, as_json)
+    return returncode if returncode >= 0 else 128 - returncode
+
+
+@contextlib.contextmanager
+def _metrics_file() -> Iterator[Path]:
+    """A fresh, empty file for the command's metrics, deleted afterwards."""
+    fd, name = tempfile.mkstemp(prefix="wattprint-metrics-", suffix=".jsonl")
+    os.close(fd)
+    path = Path(name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _execute(
+    cmd: list[str], tracker: Tracker, green: _Green | None, metrics_path: Path
+) -> tuple[int, Run, list[warnings.WarningMessage]]:
+    """Start the command, track it to its exit, store its metrics and stop the tracker.
+
+    Returns:
+        The command's exit status (negative: killed by that signal), the
+        finished run and the ledger-fallback warnings raised while saving it.
+    """
+    from wattprint.measure.tracker import LedgerFallbackWarning
+
+    try:
+        proc = subprocess.Popen(cmd, env={**os.environ, METRICS_FILE_ENV: str(metrics_path)})
     except FileNotFoundError:
         raise ConfigError(f"command not found: {cmd[0]}") from None
     except PermissionError:
@@ -119,6 +173,7 @@ def run(
             slots[1].set()
         status = _status(returncode, received)
         error = "" if status is RunStatus.FINISHED else _describe(returncode, received)
+        _collect_metrics(tracker, metrics_path)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", LedgerFallbackWarning)
             # The child is a zombie now: its final CPU times are still readable.
@@ -127,12 +182,17 @@ def run(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    for w in caught:
-        click.echo(f"wattprint: {w.message}", err=True)
-    if green is not None:
-        result = green.finish(result)
-    _report(result, as_json)
-    return returncode if returncode >= 0 else 128 - returncode
+    return returncode, result, caught
+
+
+def _collect_metrics(tracker: Tracker, path: Path) -> None:
+    """Hand the metrics the command wrote to ``path`` to the tracker; bad lines become a warning."""
+    found = read_metrics_file(path)
+    for name, value in found.values.items():
+        tracker.log_metric(name, value)
+    warning = found.warning()
+    if warning is not None:
+        tracker.add_warning(warning)
 
 
 class _Green:
@@ -251,6 +311,11 @@ def _report(result: Run, as_json: bool) -> None:
         return
     from rich.console import Console
 
+    from wattprint.cli.ledger_cmds import model_table
     from wattprint.cli.render import print_run
 
-    print_run(Console(stderr=True), result, detail=False)
+    console = Console(stderr=True)
+    print_run(console, result, detail=False)
+    table = model_table(result)
+    if table is not None:
+        console.print(table)

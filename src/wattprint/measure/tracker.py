@@ -4,12 +4,13 @@ Example::
 
     from wattprint import Tracker
 
-    with Tracker(project="bert", zone="DE") as t:
+    with Tracker(project="bert", zone="DE", model="bert-base") as t:
         with t.phase("data_loading"):
             data = load()
         with t.phase("train"):
             model.fit(data)
-    print(t.run.energy_kwh, t.run.co2e_kg)
+        t.log_metric("accuracy", model.score(data))
+    print(t.run.energy_kwh, t.run.co2e_kg, t.run.metrics)
 
 Behaviour that matters: sensors are detected in :meth:`Tracker.start`
 (counter > sampled power > modelled, each fallback noted in the run); a
@@ -19,7 +20,9 @@ so a killed process loses at most one flush interval; an exception in the
 tracked code records the run as ``failed`` (``interrupted`` for
 ``KeyboardInterrupt``) and propagates unchanged. If the ledger cannot be
 written, the run goes to a JSON fallback file and a
-:class:`LedgerFallbackWarning` names its path.
+:class:`LedgerFallbackWarning` names its path. While started, the tracker is
+the target of :func:`wattprint.log_metric` (the innermost one when trackers
+nest); each metric keeps its last logged value.
 """
 
 from __future__ import annotations
@@ -45,10 +48,11 @@ import psutil  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
 from wattprint.account.footprint import ON_PREMISE_PUE, make_footprint
 from wattprint.clock import Clock, SystemClock
 from wattprint.config import Settings, load_settings
-from wattprint.errors import WattprintError
+from wattprint.errors import ConfigError, WattprintError
 from wattprint.intensity.pue import default_pue
 from wattprint.intensity.resolve import resolve_zone
 from wattprint.intensity.zones import load_catalog
+from wattprint.measure import metrics
 from wattprint.measure.sampler import Sampler
 from wattprint.measure.sensors.base import Sensor
 from wattprint.measure.sensors.detect import default_sensors, fallback_sensor
@@ -86,6 +90,8 @@ class Tracker:
     Args:
         project: Project name (settings/default ``"default"``).
         experiment: Free-form experiment name.
+        model: Name of the model trained or served (``"resnet50"``), so runs
+            can be compared per model.
         tags: Labels to filter runs by.
         zone: Grid zone id (``"DE"``, ``"US-CAL-CISO"``, ``"aws:eu-west-1"``).
         pue: Power usage effectiveness (≥ 1.0); default per provider or 1.0.
@@ -107,6 +113,7 @@ class Tracker:
         project: str | None = None,
         *,
         experiment: str = "",
+        model: str = "",
         tags: Sequence[str] = (),
         zone: str | None = None,
         pue: float | None = None,
@@ -127,9 +134,12 @@ class Tracker:
             "project": project, "zone": zone, "pue": pue, "interval_s": interval_s,
             "scope": scope, "gpu_ids": list(gpu_ids) if gpu_ids is not None else None,
         }
+        if not isinstance(model, str):
+            raise ConfigError(f"model must be a name (text), got {type(model).__name__} {model!r}")
         self.settings = settings or load_settings(args)
         self.project = self.settings.project
         self.experiment = experiment
+        self.model = model
         self.tags = tuple(tags)
         self.flops = flops
         self.command = command
@@ -150,6 +160,7 @@ class Tracker:
         self._flusher: threading.Thread | None = None
         self._save_lock = threading.Lock()
         self._run: Run | None = None
+        self._metrics = metrics.MetricLog()
         self.fallback_path: Path | None = None
 
     # -- life cycle -------------------------------------------------------
@@ -187,6 +198,7 @@ class Tracker:
                 target=self._flush_loop, name="wattprint-flush", daemon=True
             )
             self._flusher.start()
+        metrics.activate(self)
         return self
 
     def _tree_pid(self) -> int | None:
@@ -205,6 +217,8 @@ class Tracker:
         if self._run is not None:
             return self._run
         sampler = self._require_started()
+        metrics.deactivate(self)
+        self._metrics.close()
         self._flush_stop.set()
         if self._flusher is not None:
             self._flusher.join()
@@ -253,6 +267,28 @@ class Tracker:
                     energy_by_device_j={d: after[d] - before.get(d, 0.0) for d in after},
                 )
             )
+
+    # -- metrics and notes ------------------------------------------------
+    def log_metric(self, name: str, value: float) -> None:
+        """Record the latest value of quality metric ``name`` with the run.
+
+        Logging a name again replaces its value. Thread-safe; allowed until
+        :meth:`stop`.
+
+        Raises:
+            ConfigError: Empty name, or a value that is not a finite number.
+            WattprintError: The tracker has already stopped.
+        """
+        self._metrics.put(name, value, run=self.id[:8])
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The metrics logged so far (a copy)."""
+        return self._metrics.values()
+
+    def add_warning(self, message: str) -> None:
+        """Record ``message`` with the run's warnings (shown by ``wattprint show``)."""
+        self._notes.append(message)
 
     # -- live figures -----------------------------------------------------
     @property
@@ -325,6 +361,8 @@ class Tracker:
             error=error,
             flops=self.flops,
             warnings=tuple(dict.fromkeys([*self._notes, *sampler.warnings])),
+            model=self.model,
+            metrics=self.metrics,
         )
 
     def _flush_loop(self) -> None:

@@ -2,7 +2,9 @@
 
 Columns (units in the names; times ISO 8601 UTC in CSV, ``timestamp[us, UTC]``
 in Parquet; tags joined with ``;``; a device kind the run did not measure
-counts as 0 kWh): see :data:`COLUMNS`. Traces, devices and phases are not
+counts as 0 kWh): see :data:`COLUMNS`, then one ``metric_<name>`` column
+(float64) per metric name that any exported run logged, in name order, empty
+(null) for a run without that metric. Traces, devices and phases are not
 exported; use ``wattprint show --json`` for those.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -21,7 +23,8 @@ from wattprint.store.serialize import format_utc
 
 #: Column name → Parquet type name (``string``, ``float64``, ``int64``, ``timestamp``).
 COLUMNS: dict[str, str] = {
-    "id": "string", "project": "string", "experiment": "string", "tags": "string",
+    "id": "string", "project": "string", "experiment": "string", "model": "string",
+    "tags": "string",
     "status": "string", "started_utc": "timestamp", "ended_utc": "timestamp",
     "duration_s": "float64", "host": "string", "command": "string", "exit_code": "int64",
     "zone": "string", "zone_how": "string",
@@ -33,15 +36,30 @@ COLUMNS: dict[str, str] = {
     "flops_per_w": "float64",
 }
 
+#: Prefix of the per-metric columns (``metric_accuracy``).
+METRIC_PREFIX = "metric_"
+
 Format = Literal["csv", "parquet"]
 
 
-def run_record(run: Run) -> dict[str, Any]:
-    """The flat export row of ``run`` (times as aware datetimes, ``None`` for unknown)."""
+def metric_columns(runs: Iterable[Run]) -> list[str]:
+    """The ``metric_<name>`` columns for ``runs``: every metric name any of them has, sorted."""
+    return [METRIC_PREFIX + name for name in sorted({n for r in runs for n in r.metrics})]
+
+
+def run_record(run: Run, metrics: Sequence[str] | None = None) -> dict[str, Any]:
+    """The flat export row of ``run`` (times as aware datetimes, ``None`` for unknown).
+
+    Args:
+        run: The run.
+        metrics: Metric columns to fill (``metric_<name>``; ``None`` where the
+            run lacks the metric); default: the run's own metrics.
+    """
     fp = run.footprint
     by_kind = fp.energy_kwh_by_kind
-    return {
-        "id": run.id, "project": run.project, "experiment": run.experiment,
+    columns = metric_columns([run]) if metrics is None else metrics
+    record: dict[str, Any] = {
+        "id": run.id, "project": run.project, "experiment": run.experiment, "model": run.model,
         "tags": ";".join(run.tags), "status": run.status.value,
         "started_utc": run.started_utc, "ended_utc": run.ended_utc,
         "duration_s": run.duration_s, "host": run.host, "command": run.command,
@@ -55,6 +73,9 @@ def run_record(run: Run) -> dict[str, Any]:
         "embodied_co2e_kg": fp.embodied_co2e_kg, "water_l": fp.water_l,
         "flops": run.flops, "flops_per_w": run.flops_per_w,
     }
+    for column in columns:
+        record[column] = run.metrics.get(column.removeprefix(METRIC_PREFIX))
+    return record
 
 
 def export_runs(
@@ -75,11 +96,13 @@ def export_runs(
         ConfigError: Unknown format.
         MissingExtraError: Parquet asked for but pyarrow is not installed.
     """
-    records = [run_record(r) for r in runs]
+    runs = list(runs)
+    metrics = metric_columns(runs)
+    records = [run_record(r, metrics) for r in runs]
     if format == "csv":
-        _write_csv(records, path_or_stream)
+        _write_csv(records, [*COLUMNS, *metrics], path_or_stream)
     elif format == "parquet":
-        _write_parquet(records, path_or_stream)
+        _write_parquet(records, metrics, path_or_stream)
     else:
         raise ConfigError(f"unknown export format {format!r}; use 'csv' or 'parquet'")
     return len(records)
@@ -93,9 +116,11 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def _write_csv(records: list[dict[str, Any]], target: str | Path | IO[Any]) -> None:
+def _write_csv(
+    records: list[dict[str, Any]], columns: list[str], target: str | Path | IO[Any]
+) -> None:
     def write(stream: IO[str]) -> None:
-        writer = csv.DictWriter(stream, fieldnames=list(COLUMNS), lineterminator="\n")
+        writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for record in records:
             writer.writerow({k: _csv_cell(v) for k, v in record.items()})
@@ -109,7 +134,9 @@ def _write_csv(records: list[dict[str, Any]], target: str | Path | IO[Any]) -> N
         write(target)
 
 
-def _write_parquet(records: list[dict[str, Any]], target: str | Path | IO[Any]) -> None:
+def _write_parquet(
+    records: list[dict[str, Any]], metrics: list[str], target: str | Path | IO[Any]
+) -> None:
     try:
         import pyarrow as pa  # type: ignore[import-untyped]
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
@@ -119,7 +146,10 @@ def _write_parquet(records: list[dict[str, Any]], target: str | Path | IO[Any]) 
         "string": pa.string(), "float64": pa.float64(), "int64": pa.int64(),
         "timestamp": pa.timestamp("us", tz="UTC"),
     }
-    schema = pa.schema([(name, types[kind]) for name, kind in COLUMNS.items()])
+    schema = pa.schema(
+        [(name, types[kind]) for name, kind in COLUMNS.items()]
+        + [(name, pa.float64()) for name in metrics]
+    )
     table = pa.Table.from_pylist(records, schema=schema)
     if target == "-":
         pq.write_table(table, sys.stdout.buffer)

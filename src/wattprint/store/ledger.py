@@ -49,6 +49,7 @@ from wattprint.store.schema import (
     budget_overruns,
     devices,
     phases,
+    run_metrics,
     run_tags,
     runs,
     trace_points,
@@ -56,6 +57,7 @@ from wattprint.store.schema import (
 
 _CHILD_TABLES: tuple[tuple[str, Table], ...] = (
     ("tags", run_tags), ("devices", devices), ("phases", phases), ("trace_points", trace_points),
+    ("metrics", run_metrics),
 )
 
 
@@ -155,7 +157,15 @@ class Ledger(AccountsMixin):
         self.close()
 
     def save_run(self, run: Run) -> None:
-        """Insert or replace ``run`` (row, tags, devices, phases, trace) atomically."""
+        """Insert or replace ``run`` (row, tags, devices, phases, trace, metrics) atomically.
+
+        The stored metric set becomes exactly ``run.metrics``: a metric the
+        new value lacks is removed.
+
+        Raises:
+            LedgerError: The database cannot be written, or a metric value is
+                not a finite number.
+        """
         values = rows.run_values(run, self._clock.now())
         children = rows.child_rows(run)
         with self._errors(f"save run {run.id}"), self._connect(write=True) as conn:
@@ -181,12 +191,13 @@ class Ledger(AccountsMixin):
     def list_runs(
         self, *, project: str | None = None, tag: str | None = None,
         status: RunStatus | str | None = None, since: datetime | None = None,
-        until: datetime | None = None, limit: int | None = None,
+        until: datetime | None = None, limit: int | None = None, model: str | None = None,
     ) -> list[Run]:
         """Runs matching every given filter, newest first, without their traces.
 
         ``since`` is inclusive and ``until`` exclusive, both on ``started_utc``
-        and both aware datetimes.
+        and both aware datetimes. ``model`` matches the model name exactly
+        (``""`` selects the runs recorded without one).
         """
         for name, value in (("since", since), ("until", until)):
             if value is not None and value.tzinfo is None:
@@ -194,6 +205,8 @@ class Ledger(AccountsMixin):
         stmt = select(runs).order_by(runs.c.started_utc.desc(), runs.c.id.desc())
         if project is not None:
             stmt = stmt.where(runs.c.project == project)
+        if model is not None:
+            stmt = stmt.where(runs.c.model == model)
         if status is not None:
             stmt = stmt.where(runs.c.status == RunStatus(status).value)
         if tag is not None:
@@ -210,7 +223,7 @@ class Ledger(AccountsMixin):
         return [rows.build_run(r, children[r["id"]]) for r in found]
 
     def delete_run(self, run_id: str) -> None:
-        """Delete the run with exactly this id (and its tags, devices, phases, trace).
+        """Delete the run with exactly this id (and its tags, devices, phases, trace, metrics).
 
         Raises:
             RunNotFoundError: No run has this id.
@@ -371,15 +384,19 @@ def _reason(e: SQLAlchemyError) -> str:
 def _load_children(
     conn: Connection, run_ids: Sequence[str], *, trace: bool
 ) -> dict[str, rows.ChildRows]:
-    """Child rows of ``run_ids`` (every id gets an entry), each list in ``seq`` order."""
+    """Child rows of ``run_ids`` (every id gets an entry), each list in ``seq`` order.
+
+    ``run_metrics`` has no ``seq``: its rows come in name order.
+    """
     out = {rid: rows.ChildRows() for rid in run_ids}
     for attr, table in _CHILD_TABLES:
         if attr == "trace_points" and not trace:
             continue
+        order = table.c.seq if "seq" in table.c else table.c.name
         for chunk in rows.chunks(run_ids):
             stmt = (
                 select(table).where(table.c.run_id.in_(chunk))
-                .order_by(table.c.run_id, table.c.seq)
+                .order_by(table.c.run_id, order)
             )
             for rid, items in rows.group_by_run(conn.execute(stmt).mappings()).items():
                 getattr(out[rid], attr).extend(items)

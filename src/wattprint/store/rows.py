@@ -1,12 +1,14 @@
 """Pure mapping between :class:`~wattprint.model.Run` values and ledger rows.
 
 No I/O: :mod:`wattprint.store.ledger` executes the statements. Reading back
-what :func:`run_rows` wrote gives an equal ``Run``.
+what :func:`run_values` and :func:`child_rows` wrote gives an equal ``Run``.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +41,7 @@ class ChildRows:
     devices: list[Row] = field(default_factory=list)
     phases: list[Row] = field(default_factory=list)
     trace_points: list[Row] = field(default_factory=list)
+    metrics: list[Row] = field(default_factory=list)
 
 
 def footprint_values(footprint: Footprint, zone_choice: ZoneChoice) -> dict[str, Any]:
@@ -73,7 +76,8 @@ def run_values(run: Run, updated_utc: datetime) -> dict[str, Any]:
     """The ``runs`` row of ``run``."""
     values = footprint_values(run.footprint, run.zone_choice)
     values.update(
-        id=run.id, project=run.project, experiment=run.experiment, status=run.status.value,
+        id=run.id, project=run.project, experiment=run.experiment, model=run.model,
+        status=run.status.value,
         started_utc=run.started_utc, ended_utc=run.ended_utc, duration_s=run.duration_s,
         host=run.host, command=run.command, exit_code=run.exit_code, error=run.error,
         flops=run.flops, warnings=json.dumps(list(run.warnings)), updated_utc=updated_utc,
@@ -82,9 +86,14 @@ def run_values(run: Run, updated_utc: datetime) -> dict[str, Any]:
 
 
 def child_rows(run: Run, *, trace: bool = True) -> ChildRows:
-    """Rows of ``run`` in the child tables; duplicate tags are kept once."""
+    """Rows of ``run`` in the child tables; duplicate tags are kept once.
+
+    Raises:
+        LedgerError: A metric is malformed (see :func:`metric_rows`).
+    """
     rid = run.id
     out = ChildRows()
+    out.metrics = metric_rows(run)
     out.tags = [
         {"run_id": rid, "tag": tag, "seq": n} for n, tag in enumerate(dict.fromkeys(run.tags))
     ]
@@ -112,6 +121,30 @@ def child_rows(run: Run, *, trace: bool = True) -> ChildRows:
     return out
 
 
+def metric_rows(run: Run) -> list[Row]:
+    """The ``run_metrics`` rows of ``run``.
+
+    Raises:
+        LedgerError: A metric name is not non-empty text, or a value is not a
+            finite number (SQLite keeps no NaN, and JSON has none).
+    """
+    out: list[Row] = []
+    for name, value in run.metrics.items():
+        if not isinstance(name, str) or not name.strip():
+            raise LedgerError(
+                f"run {run.id} has a metric name that is not non-empty text: {name!r}"
+            )
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise LedgerError(
+                f"run {run.id}: metric {name!r} is {type(value).__name__} {value!r}, "
+                "not a number"
+            )
+        if not math.isfinite(float(value)):
+            raise LedgerError(f"run {run.id}: metric {name!r} is {value}, not a finite number")
+        out.append({"run_id": run.id, "name": name, "value": float(value)})
+    return out
+
+
 def build_run(row: Row, children: ChildRows) -> Run:
     """The :class:`Run` of a ``runs`` row and its child rows (each sorted by ``seq``)."""
     return Run(
@@ -134,6 +167,8 @@ def build_run(row: Row, children: ChildRows) -> Run:
         error=row["error"],
         flops=row["flops"],
         warnings=tuple(json.loads(row["warnings"])),
+        model=row["model"],
+        metrics={r["name"]: r["value"] for r in children.metrics},
     )
 
 

@@ -19,6 +19,13 @@ registry serial) and ``accounting``: one figure per run and kind
 (location, location-hourly, market, embodied, water) with its method and
 inputs (JSON), cascading with its run.
 
+Revision 0004 added what a run is about: ``runs.model`` (the model name,
+``''`` when none was given) and ``run_metrics``, the final value of each
+quality metric the user logged (one row per run and metric name, cascading
+with its run; it has no ``seq``: metrics read back ordered by name). Its
+indexes serve the dashboard's server-side aggregation over many runs: by
+model, by zone, by project over time, and by metric name.
+
 Times are stored as timezone-aware UTC (:class:`UtcDateTime`): PostgreSQL
 keeps ``timestamptz``; SQLite, which has no time zone type, stores naive
 UTC text and gets ``tzinfo=UTC`` back on read.
@@ -47,10 +54,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 #: Alembic revision the code expects; equals the head of ``migrations/versions``.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -100,6 +108,9 @@ runs = Table(
     Column("id", String, primary_key=True),
     Column("project", String, nullable=False),
     Column("experiment", String, nullable=False),
+    # Added by 0004; a SQL literal, not "": Alembic compares an empty string
+    # default to SQLite's reflected '' as different.
+    Column("model", String, nullable=False, server_default=text("''")),
     Column("status", String, nullable=False),
     Column("started_utc", UtcDateTime, nullable=False),
     Column("ended_utc", UtcDateTime),
@@ -135,6 +146,10 @@ runs = Table(
     Index(None, "project"),
     Index(None, "started_utc"),
     Index(None, "status"),
+    Index(None, "model"),
+    Index(None, "zone"),
+    # Explicit name: the convention names an index after its first column only.
+    Index("ix_runs_project_started_utc", "project", "started_utc"),
 )
 
 run_tags = Table(
@@ -187,6 +202,15 @@ trace_points = Table(
     Column("utilisation_pct", Float),
     Column("memory_used_bytes", Float),
     Column("temperature_c", Float),
+)
+
+run_metrics = Table(
+    "run_metrics",
+    metadata,
+    _run_fk(),
+    Column("name", String, primary_key=True),
+    Column("value", Float, nullable=False),
+    Index(None, "name"),
 )
 
 budgets = Table(

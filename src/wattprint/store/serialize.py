@@ -6,9 +6,10 @@ Derived figures (``flops_per_w``, ``it_energy_kwh``, ``energy_kwh``,
 ``co2e_kg``, per-device and per-phase ``energy_kwh``) are written for
 readers and ignored by :func:`run_from_dict`, which rebuilds them. ::
 
-    {"id", "project", "experiment", "tags": [str], "status",
+    {"id", "project", "experiment", "model", "tags": [str], "status",
      "started_utc", "ended_utc" (null while running), "duration_s", "host",
      "command", "exit_code", "error", "flops", "flops_per_w", "warnings": [str],
+     "metrics": {name: value},
      "zone": {"zone", "how", "note"},
      "footprint": {"energy_kwh_by_kind": {kind: kWh}, "it_energy_kwh", "pue",
                    "pue_source", "energy_kwh",
@@ -23,7 +24,9 @@ readers and ignored by :func:`run_from_dict`, which rebuilds them. ::
 
 When the ledger cannot be written, :func:`write_fallback` keeps the run in a
 JSON file of this shape; :meth:`wattprint.store.ledger.Ledger.import_fallbacks`
-brings such files back.
+brings such files back. ``model`` (``""`` when none was given) and
+``metrics`` (the final value per metric name) came with ledger schema 0004;
+records written before that lack them and read back as ``""`` and ``{}``.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def run_to_dict(run: Run, *, trace: bool = True) -> dict[str, Any]:
         "id": run.id,
         "project": run.project,
         "experiment": run.experiment,
+        "model": run.model,
         "tags": list(run.tags),
         "status": run.status.value,
         "started_utc": format_utc(run.started_utc),
@@ -92,6 +96,7 @@ def run_to_dict(run: Run, *, trace: bool = True) -> dict[str, Any]:
         "flops": run.flops,
         "flops_per_w": run.flops_per_w,
         "warnings": list(run.warnings),
+        "metrics": dict(run.metrics),
         "zone": {"zone": run.zone_choice.zone, "how": run.zone_choice.how,
                  "note": run.zone_choice.note},
         "footprint": _footprint_to_dict(run.footprint),
@@ -182,7 +187,18 @@ def _run_from_dict(d: Mapping[str, Any]) -> Run:
         error=str(d.get("error", "")),
         flops=_opt_float(d.get("flops")),
         warnings=tuple(d.get("warnings", ())),
+        model=str(d.get("model", "")),
+        metrics=_metrics_from_dict(d.get("metrics", {})),
     )
+
+
+def _metrics_from_dict(d: Mapping[str, Any]) -> dict[str, float]:
+    out = {}
+    for name, value in d.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"metric {name!r} is {value!r}, not a number")
+        out[str(name)] = float(value)
+    return out
 
 
 def _opt_float(value: Any) -> float | None:
