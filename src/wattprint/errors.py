@@ -90,14 +90,17 @@ class ExecutorError(WattprintError):
 
 
 class MissingExtraError(WattprintError):
-    """An optional dependency is not installed; the message has the pip line."""
+    """An optional dependency is not installed; the message has the pip (or apt) line.
 
-    def __init__(self, package: str, extra: str) -> None:
+    ``install`` replaces the default ``pip install 'wattprint[extra]'`` line for a
+    dependency pip cannot provide (a system library: the ``apt-get`` line).
+    """
+
+    def __init__(self, package: str, extra: str, *, install: str = "") -> None:
         self.package = package
         self.extra = extra
-        super().__init__(
-            f"{package} is not installed; run: pip install 'wattprint[{extra}]'"
-        )
+        self.install = install or f"pip install 'wattprint[{extra}]'"
+        super().__init__(f"{package} is not installed; run: {self.install}")
 
 
 class RunNotFoundError(WattprintError):

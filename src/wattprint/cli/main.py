@@ -50,6 +50,7 @@ def _register() -> None:
         govern_cmds,
         ledger_cmds,
         plan_cmd,
+        report_cmd,
         run_cmd,
         submit_cmd,
         zone_cmds,
@@ -76,6 +77,7 @@ def _register() -> None:
     cli.add_command(govern_cmds.target)
     cli.add_command(govern_cmds.offset)
     cli.add_command(assess_cmd.assess)
+    cli.add_command(report_cmd.report)
 
 
 _register()
