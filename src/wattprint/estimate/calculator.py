@@ -30,7 +30,13 @@ from wattprint.estimate._data import defaults
 from wattprint.estimate.catalog import Hardware, HardwareCatalog, Instance, load_hardware
 from wattprint.estimate.equivalents import equivalents
 from wattprint.estimate.result import Estimate, EstimateInput
-from wattprint.estimate.water import default_wue, offsite_water_l, onsite_water_l, water_intensity
+from wattprint.estimate.water import (
+    default_wue,
+    offsite_water_l,
+    onsite_water_l,
+    water_intensity,
+    water_place,
+)
 
 _HOURS_PER_YEAR = 8760.0
 
@@ -187,8 +193,7 @@ def _place(inp: EstimateInput) -> _Place:
     catalog = load_catalog()
     found = catalog.get(inp.zone or "")
     value = catalog.intensity(found.id)
-    provider = found.id.split(":", 1)[0] if found.kind == "cloud" else ""
-    zones = tuple(z for z in (found.id, found.grid_zone, found.country) if z)
+    provider, zones = water_place(found.id, catalog)  # the account's rule too
     text = (f"{value.g_per_kwh:,.6g} g CO2e/kWh, default: the annual average of {found.id} "
             f"(give --intensity for another figure): {value.source}")
     return _Place(found.id, provider, value.g_per_kwh, text, zones)
