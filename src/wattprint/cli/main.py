@@ -44,6 +44,7 @@ def _register() -> None:
         account_cmds,
         assess_cmd,
         budget_cmds,
+        dashboard_cmd,
         doctor,
         estimate_cmds,
         forecast_cmds,
@@ -77,6 +78,7 @@ def _register() -> None:
     cli.add_command(govern_cmds.target)
     cli.add_command(govern_cmds.offset)
     cli.add_command(assess_cmd.assess)
+    cli.add_command(dashboard_cmd.dashboard)
     cli.add_command(report_cmd.report)
 
 
