@@ -28,23 +28,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from wattprint.account.periods import Period, month_labels, parse_period, period_of
+from wattprint.account.periods import Period, period_of
 from wattprint.model import BudgetState, Target, TargetProgress
+from wattprint.report.audit_breakdown import (
+    Bucket,
+    Efficiency,
+    Emitter,
+    Waste,
+    efficiency,
+    models,
+    projects,
+    runs,
+    trend,
+    waste,
+)
 from wattprint.report.audit_method import Methodology, Quality, methodology, quality
 from wattprint.report.audit_queries import MethodUse, UsageTables, WastedRun
 from wattprint.report.audit_queries import Quality as QualityCounts
-from wattprint.report.audit_text import num
 from wattprint.report.queries import DailyPoint, GroupRow, ModelRow, RunRow, Totals
-
-#: A model is flagged inefficient at this multiple of the best kWh per unit of its metric.
-INEFFICIENT_RATIO = 2.0
-#: Rows in each top-emitter table.
-TOP_N = 10
-#: Characters of a run id shown in tables (as ``wattprint runs``; ``show`` takes a prefix).
-SHORT_ID = 8
 
 
 @dataclass(frozen=True)
@@ -99,56 +103,6 @@ class Change:
         """Change in % of the previous value; None when that was 0 or is missing."""
         delta = self.delta
         return None if delta is None or not self.previous else 100.0 * delta / self.previous
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """One month (or week) of the trend."""
-
-    label: str
-    start: date
-    end: date
-    runs: int
-    energy_kwh: float
-    co2e_kg: float
-
-
-@dataclass(frozen=True)
-class Emitter:
-    """A row of a top-emitter table; ``share_pct`` is of the period's stored CO2e."""
-
-    name: str
-    project: str
-    runs: int
-    energy_kwh: float
-    co2e_kg: float
-    share_pct: float
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Efficiency:
-    """A model's energy per unit of one logged metric, against the best model on it."""
-
-    metric: str
-    model: str
-    project: str
-    runs: int
-    kwh_per_unit: float
-    mean_value: float
-    ratio_to_best: float
-    flagged: bool
-
-
-@dataclass(frozen=True)
-class Waste:
-    """Energy spent by runs that failed or were interrupted."""
-
-    runs: int
-    energy_kwh: float
-    share_pct: float
-    worst_runs: tuple[WastedRun, ...]
-    by_model: tuple[Emitter, ...]
 
 
 @dataclass(frozen=True)
@@ -249,9 +203,10 @@ def build(inputs: AuditInputs) -> AuditReport:
         totals=_totals(inputs), accounting_basis=_ints(acc.get("location_basis_runs")),
         runs_without=_ints(acc.get("runs_without")),
         breakdown_note=_breakdown_note(gross, stored),
-        trend=_trend(p, inputs.daily), top_projects=_projects(inputs.projects, stored),
-        top_models=_models(inputs.models, stored), top_runs=_runs(inputs.top_runs, stored),
-        efficiency=_efficiency(inputs.models), waste=_waste(inputs),
+        trend=trend(p, inputs.daily), top_projects=projects(inputs.projects, stored),
+        top_models=models(inputs.models, stored), top_runs=runs(inputs.top_runs, stored),
+        efficiency=efficiency(inputs.models),
+        waste=waste(inputs.totals, inputs.models, inputs.wasted_runs),
         targets=tuple(_target(t) for t in inputs.targets),
         budgets=tuple(_budget(b) for b in inputs.budgets if b.limit_co2e_kg is not None),
         reduce_shift_offset=_rso(inputs.summary, gross - _f(inputs.previous_accounting,
@@ -293,81 +248,6 @@ def _accounted(acc: Mapping[str, Any], kind: str, key: str, runs: int) -> float 
     if runs > 0 and _ints(acc.get("runs_without")).get(kind, 0) >= runs:
         return None
     return _f(acc, key)
-
-
-def _trend(period: Period, daily: Sequence[DailyPoint]) -> tuple[Bucket, ...]:
-    """Months of a quarter or year, weeks (Monday to Sunday, cut at the month) of a month."""
-    if period.kind == "month":
-        bounds = _weeks(period.start_utc.date(), period.end_utc.date())
-    else:
-        bounds = []
-        for label in month_labels(period.start_utc, period.end_utc):
-            m = parse_period(label)
-            bounds.append((label, m.start_utc.date(), m.end_utc.date()))
-    out = []
-    for label, start, end in bounds:
-        inside = [d for d in daily if start <= d.day < end]
-        out.append(Bucket(label, start, end, sum(d.runs for d in inside),
-                          sum(d.energy_kwh for d in inside), sum(d.co2e_kg for d in inside)))
-    return tuple(out)
-
-
-def _weeks(start: date, end: date) -> list[tuple[str, date, date]]:
-    out = []
-    day = start
-    while day < end:
-        stop = min(day + timedelta(days=7 - day.weekday()), end)
-        last = stop - timedelta(days=1)
-        out.append((f"{day:%d %b}–{last:%d %b}", day, stop))
-        day = stop
-    return out
-
-
-def _projects(rows: Sequence[GroupRow], stored: float) -> tuple[Emitter, ...]:
-    return tuple(Emitter(r.project, r.project, r.runs, r.energy_kwh, r.co2e_kg,
-                         _share(r.co2e_kg, stored),
-                         f"{r.failed_runs} failed" if r.failed_runs else "")
-                 for r in rows[:TOP_N])
-
-
-def _models(rows: Sequence[ModelRow], stored: float) -> tuple[Emitter, ...]:
-    return tuple(Emitter(r.model or "(no model named)", r.project, r.runs, r.energy_kwh,
-                         r.co2e_kg, _share(r.co2e_kg, stored),
-                         ", ".join(f"{k} {num(v)}" for k, v in sorted(r.metrics.items())))
-                 for r in rows[:TOP_N])
-
-
-def _runs(rows: Sequence[RunRow], stored: float) -> tuple[Emitter, ...]:
-    return tuple(Emitter(r.id[:SHORT_ID], r.project, 1, r.energy_kwh, r.co2e_kg,
-                         _share(r.co2e_kg, stored),
-                         f"{r.model or '-'}, {r.status}, {r.zone}, {r.method}, "
-                         f"{r.started_utc:%Y-%m-%d %H:%M} UTC")
-                 for r in rows[:TOP_N])
-
-
-def _efficiency(rows: Sequence[ModelRow]) -> tuple[Efficiency, ...]:
-    """Per metric, models by kWh per unit (worst first), against the best on that metric."""
-    out = []
-    for metric in sorted({m for r in rows for m in r.kwh_per_metric}):
-        having = [r for r in rows if metric in r.kwh_per_metric]
-        best = min(r.kwh_per_metric[metric] for r in having)
-        for r in sorted(having, key=lambda r: (-r.kwh_per_metric[metric], r.model, r.project)):
-            ratio = r.kwh_per_metric[metric] / best if best > 0 else 1.0
-            out.append(Efficiency(metric, r.model or "(no model named)", r.project, r.runs,
-                                  r.kwh_per_metric[metric], r.metrics.get(metric, 0.0), ratio,
-                                  len(having) > 1 and ratio >= INEFFICIENT_RATIO))
-    return tuple(out)
-
-
-def _waste(inputs: AuditInputs) -> Waste:
-    t = inputs.totals
-    models = sorted((m for m in inputs.models if m.failed_energy_kwh > 0),
-                    key=lambda m: (-m.failed_energy_kwh, m.model, m.project))
-    return Waste(t.failed_runs, t.failed_energy_kwh, _share(t.failed_energy_kwh, t.energy_kwh),
-                 tuple(inputs.wasted_runs),
-                 tuple(Emitter(m.model or "(no model named)", m.project, m.failed_runs,
-                               m.failed_energy_kwh, 0.0,
-                               _share(m.failed_energy_kwh, m.energy_kwh)) for m in models))
 
 
 def _target(item: TargetProgress | tuple[Target, str]) -> TargetLine:
@@ -426,10 +306,6 @@ def _basis_note(basis: Mapping[str, int]) -> str:
     return (f"runs on an hourly history: {basis.get('hourly', 0)}, annual mean: "
             f"{basis.get('location', 0)}, not yet accounted (stored footprint): "
             f"{basis.get('not_accounted', 0)}")
-
-
-def _share(part: float, whole: float) -> float:
-    return 100.0 * part / whole if whole > 0 else 0.0
 
 
 def _f(values: Mapping[str, Any], key: str) -> float:

@@ -28,7 +28,8 @@ from wattprint.errors import ConfigError
 from wattprint.model import BudgetState, Target, TargetProgress
 from wattprint.report import audit_queries as aq
 from wattprint.report import queries as q
-from wattprint.report.audit import TOP_N, AuditInputs, previous_period
+from wattprint.report.audit import AuditInputs, previous_period
+from wattprint.report.audit_breakdown import TOP_N
 from wattprint.store.ledger import Ledger
 
 #: Targets of a finished period are measured at its last instant, so the

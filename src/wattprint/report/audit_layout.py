@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from wattprint.report import charts
-from wattprint.report.audit import SHORT_ID, AuditReport, Change, Emitter
+from wattprint.report.audit import AuditReport, Change
+from wattprint.report.audit_breakdown import SHORT_ID, Emitter
 from wattprint.report.audit_sections import (
     budgets_section,
     methodology_section,

@@ -20,10 +20,11 @@ from wattprint.report.audit_text import (
     Table,
     kg,
     num,
+    signed,
 )
 
 _KIND_TITLES = {"embodied": "Embodied carbon", "water": "Water",
-                "market": "Market-based (residual mix)",
+                "market": "Market-based (factor of energy no instrument covers)",
                 "location-hourly": "Hourly intensity series"}
 
 
@@ -75,7 +76,7 @@ def rso_section(r: AuditReport) -> Section:
     s = r.reduce_shift_offset
     steps = Table(("step", "kg CO2e", "what it is"), (
         ("reduce: gross emitted", num(s.gross_co2e_kg),
-         f"location-based; {num(s.change_vs_previous_co2e_kg)} kg vs {r.previous_period}"),
+         f"location-based; {signed(s.change_vs_previous_co2e_kg)} kg vs {r.previous_period}"),
         ("shift: avoided by shifting", num(s.avoided_by_shifting_co2e_kg),
          f"carbon-aware runs: {s.shifted_runs}; shown, not subtracted"),
         ("offset: credits retired", num(s.offset_co2e_kg), "retired in the period"),
