@@ -15,6 +15,7 @@ from wattprint.model import Run
 from wattprint.report.web._deps import require_extras
 from wattprint.report.web.security import COOKIE, cookie_value
 from wattprint.store.ledger import Ledger
+from wattprint.testing import FakeProvider
 
 TOKEN = "s3cret-token-0123456789"
 
@@ -293,6 +294,16 @@ def test_bad_parameters_on_pages_are_400_pages(web: TestClient) -> None:
     response = web.get("/runs", params={"sort": EVIL})
     assert response.status_code == 400 and "text/html" in response.headers["content-type"]
     assert "invalid sort" in response.text and EVIL not in response.text
+
+
+def test_provider_and_ledger_failures_are_502_and_503(ledger: Ledger, runs: dict[str, Run]
+                                                      ) -> None:
+    web = client(ledger, provider=FakeProvider({}))
+    failed = web.get("/api/v1/grid/heatmap", params={"zone": "DE"})
+    assert failed.status_code == 502 and "no data for zone DE" in failed.json()["error"]
+    ledger.close()
+    closed = web.get("/api/v1/runs")
+    assert closed.status_code == 503 and "is not open" in closed.json()["error"]
 
 
 def test_unknown_api_path_is_json_404(web: TestClient) -> None:

@@ -68,5 +68,6 @@ def fill(ledger: Ledger) -> dict[str, Run]:
 
 def client(ledger: Ledger, **kwargs: Any) -> TestClient:
     """A test client for a dashboard over ``ledger`` at :data:`NOW`, on 127.0.0.1."""
-    app = create_app(ledger, clock=FakeClock(now=NOW), provider=StaticProvider(), **kwargs)
+    kwargs.setdefault("provider", StaticProvider())
+    app = create_app(ledger, clock=FakeClock(now=NOW), **kwargs)
     return TestClient(app, base_url="http://127.0.0.1")

@@ -144,7 +144,7 @@ def test_upgrade_from_0001_keeps_runs_and_adds_budgets(any_url: str) -> None:
         ledger.set_budget("vision", 50.0)
         assert ledger.budget_state("vision", "2024-05").limit_co2e_kg == 50.0
     engine = create_engine(any_url)
-    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0004"
+    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0005"
     engine.dispose()
 
 

@@ -78,7 +78,8 @@ def heatmap(
     start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=timezone.utc)
     end = start + timedelta(days=days)
     parts = []
-    split = min(max(now_utc, start), end)
+    hour = now_utc.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    split = min(max(hour, start), end)  # the current hour counts as history
     if split > start:
         parts.append(provider.history(zone, start, split))
     if split < end:

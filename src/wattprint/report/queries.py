@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, true
 
 from wattprint.errors import ConfigError
 from wattprint.model import Method, RunStatus
@@ -295,11 +295,8 @@ def top_runs(
 ) -> list[RunRow]:
     """The ``limit`` runs of the window with the largest emissions."""
     _check_page(0, limit)
-    stmt = (
-        _row_select().where(window(start_utc, end_utc, project))
-        .order_by(runs.c.co2e_kg.desc(), runs.c.id).limit(limit)
-    )
-    return _with_tags(conn, stmt)
+    order = (runs.c.co2e_kg.desc(), runs.c.id.asc())
+    return _page(conn, window(start_utc, end_utc, project), order, 0, limit)
 
 
 def runs_page(
@@ -325,9 +322,8 @@ def runs_page(
     cond = _filter(filters)
     column = SORT_KEYS[sort]
     order = (column.desc(), runs.c.id.desc()) if descending else (column.asc(), runs.c.id.asc())
-    stmt = _row_select().where(cond).order_by(*order).offset(offset).limit(limit)
     count = conn.execute(select(func.count()).select_from(runs).where(cond)).scalar_one()
-    return _with_tags(conn, stmt), int(count)
+    return _page(conn, cond, order, offset, limit), int(count)
 
 
 def projects(conn: Connection) -> list[str]:
@@ -346,18 +342,15 @@ def zones(conn: Connection) -> list[str]:
 
 
 def _modelled() -> ColumnElement[bool]:
-    return (
-        select(devices.c.run_id)
-        .where(devices.c.run_id == runs.c.id, devices.c.method == Method.MODELLED.value)
-        .exists()
-    )
+    # IN (subquery) rather than a correlated EXISTS: the database reads the
+    # modelled devices once (through the devices(method, run_id) index).
+    return runs.c.id.in_(
+        select(devices.c.run_id).where(devices.c.method == Method.MODELLED.value))
 
 
 def _row_select() -> Select[Any]:
-    method = case((_modelled(), "modelled"), else_="measured")
     return select(runs.c.id, runs.c.project, runs.c.model, runs.c.status, runs.c.started_utc,
-                  runs.c.duration_s, runs.c.zone, runs.c.energy_kwh, runs.c.co2e_kg,
-                  method.label("method"))
+                  runs.c.duration_s, runs.c.zone, runs.c.energy_kwh, runs.c.co2e_kg)
 
 
 def _filter(f: RunFilter) -> ColumnElement[bool]:
@@ -376,7 +369,8 @@ def _filter(f: RunFilter) -> ColumnElement[bool]:
     if f.method == "modelled":
         conds.append(_modelled())
     elif f.method == "measured":
-        conds.append(~_modelled())
+        conds.append(runs.c.id.not_in(
+            select(devices.c.run_id).where(devices.c.method == Method.MODELLED.value)))
     return and_(true(), *conds)
 
 
@@ -387,19 +381,33 @@ def _check_page(offset: int, limit: int) -> None:
         raise ConfigError(f"invalid offset {offset}: must be >= 0")
 
 
-def _with_tags(conn: Connection, stmt: Select[Any]) -> list[RunRow]:
-    """Run rows of ``stmt``, each with its tags (one extra query for the whole page)."""
-    found = conn.execute(stmt).all()
-    ids: Sequence[str] = [r.id for r in found]
+def _page(
+    conn: Connection, cond: ColumnElement[bool], order: tuple[Any, ...], offset: int, limit: int
+) -> list[RunRow]:
+    """The rows of one page, with their tags and method.
+
+    The page's ids are chosen first (an index-only scan where the window
+    index covers the condition and the order), then only those rows are read;
+    tags and methods come from one query each over those ids.
+    """
+    ids = select(runs.c.id).where(cond).order_by(*order).offset(offset).limit(limit)
+    found = conn.execute(_row_select().where(runs.c.id.in_(ids)).order_by(*order)).all()
+    page: Sequence[str] = [r.id for r in found]
     tags: dict[str, list[str]] = {}
-    if ids:
+    modelled: set[str] = set()
+    if page:
         tag_stmt = (select(run_tags.c.run_id, run_tags.c.tag)
-                    .where(run_tags.c.run_id.in_(ids))
+                    .where(run_tags.c.run_id.in_(page))
                     .order_by(run_tags.c.run_id, run_tags.c.seq))
         for rid, tag in conn.execute(tag_stmt):
             tags.setdefault(rid, []).append(tag)
+        modelled = set(conn.execute(
+            select(devices.c.run_id).distinct()
+            .where(devices.c.run_id.in_(page), devices.c.method == Method.MODELLED.value)
+        ).scalars())
     return [
         RunRow(r.id, r.project, r.model, r.status, r.started_utc, float(r.duration_s), r.zone,
-               float(r.energy_kwh), float(r.co2e_kg), r.method, tuple(tags.get(r.id, ())))
+               float(r.energy_kwh), float(r.co2e_kg),
+               "modelled" if r.id in modelled else "measured", tuple(tags.get(r.id, ())))
         for r in found
     ]

@@ -26,6 +26,10 @@ with its run; it has no ``seq``: metrics read back ordered by name). Its
 indexes serve the dashboard's server-side aggregation over many runs: by
 model, by zone, by project over time, and by metric name.
 
+Revision 0005 added two covering indexes for the report queries:
+``ix_runs_window`` (``started_utc`` first, then every column the window
+aggregates read) and ``ix_devices_method_run_id`` (runs with a modelled device).
+
 Times are stored as timezone-aware UTC (:class:`UtcDateTime`): PostgreSQL
 keeps ``timestamptz``; SQLite, which has no time zone type, stores naive
 UTC text and gets ``tzinfo=UTC`` back on read.
@@ -58,7 +62,7 @@ from sqlalchemy import (
 )
 
 #: Alembic revision the code expects; equals the head of ``migrations/versions``.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -150,6 +154,10 @@ runs = Table(
     Index(None, "zone"),
     # Explicit name: the convention names an index after its first column only.
     Index("ix_runs_project_started_utc", "project", "started_utc"),
+    # Added by 0005: every column the report window aggregates read, so they
+    # scan the index only (report/queries.py).
+    Index("ix_runs_window", "started_utc", "project", "model", "zone", "status", "energy_kwh",
+          "co2e_kg", "embodied_co2e_kg", "water_l", "duration_s", "id"),
 )
 
 run_tags = Table(
@@ -177,6 +185,7 @@ devices = Table(
     Column("energy_j", Float, nullable=False),
     Column("peak_power_w", Float, nullable=False),
     Column("samples", Integer, nullable=False),
+    Index("ix_devices_method_run_id", "method", "run_id"),  # added by 0005
 )
 
 phases = Table(

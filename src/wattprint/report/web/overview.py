@@ -64,7 +64,7 @@ class Overview:
 
 
 def overview(ctx: DashboardContext, w: Window, project: str | None) -> Overview:
-    """Read the overview's aggregates (five queries in one read transaction)."""
+    """Read the overview's aggregates (one read transaction)."""
     before = w.previous()
     with ctx.ledger.reading() as conn:
         return Overview(
