@@ -19,8 +19,13 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(STAMP_DEMO)
 
+# After the run: where to see it (the newest run of project demo; /runs/ID is its page).
+DEMO_URL = import json, sys; run = json.load(sys.stdin)[0]; \
+  print("Open the dashboard: $(BIN)/wattprint dashboard  \u2192  http://127.0.0.1:8050/runs/" + run["id"])
+
 demo: $(STAMP_DEMO)
 	$(BIN)/wattprint run --project demo --model mlp-256-128 -- $(BIN)/python examples/train_digits.py
+	@$(BIN)/wattprint runs --project demo --limit 1 --json | $(BIN)/python -c '$(DEMO_URL)'
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
