@@ -43,8 +43,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
     missing = why_no_browser()
     if missing is not None:
         if os.environ.get("CI") == "true":  # .ci/run installs both: a skip there is a bug
-            pytest.fail(f"browser tests cannot run in CI: {missing}; "
-                        ".ci/install-browser.sh should have installed it")
+            pytest.fail(f"CI must run the browser tests, but {missing}")
         pytest.skip(missing)
     from playwright.sync_api import expect, sync_playwright
 
@@ -68,7 +67,10 @@ def dashboard_ledger(tmp_path_factory: pytest.TempPathFactory
     home = base / "home"
     home.mkdir()
     with pytest.MonkeyPatch.context() as mp:  # as tests/conftest.py does for each test
-        for name in [n for n in os.environ if n.startswith("WATTPRINT_")]:
+        # Keep the PostgreSQL URL: this context lasts the whole session, and the
+        # PostgreSQL tests that run after the browser tests need it.
+        for name in [n for n in os.environ
+                     if n.startswith("WATTPRINT_") and n != "WATTPRINT_TEST_POSTGRES_URL"]:
             mp.delenv(name)
         mp.setenv("XDG_DATA_HOME", str(home / "data"))
         mp.setenv("XDG_CONFIG_HOME", str(home / "config"))

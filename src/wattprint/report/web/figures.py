@@ -23,6 +23,8 @@ Figure = dict[str, Any]
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000", "#999999", "#882255")
 _CONFIG = {"displaylogo": False, "responsive": True}
+#: Traces with at most this many points per device are drawn with markers as well.
+SHORT_TRACE = 50
 _FONT = {"family": "system-ui, sans-serif", "size": 12}
 
 
@@ -75,8 +77,10 @@ def power_trace(
         devices: Device id -> legend text (``"gpu:0 NVIDIA H100 (counter)"``).
         phases: (name, start s, end s) from the run's start.
     """
-    data = [{"type": "scatter", "mode": "lines", "name": label(devices.get(d, d)),
-             "x": t, "y": w, "line": {"color": PALETTE[n % len(PALETTE)]},
+    # Short traces get markers too: a line through one point draws nothing.
+    data = [{"type": "scatter", "mode": "lines" if len(t) > SHORT_TRACE else "lines+markers",
+             "name": label(devices.get(d, d)), "x": t, "y": w,
+             "line": {"color": PALETTE[n % len(PALETTE)]},
              "hovertemplate": "%{x:.1f} s: %{y:.1f} W<extra>%{fullData.name}</extra>"}
             for n, (d, (t, w)) in enumerate(sorted(trace.items()))]
     shapes = [{"type": "rect", "xref": "x", "yref": "paper", "x0": a, "x1": b, "y0": 0, "y1": 1,

@@ -58,7 +58,9 @@ class Overview:
             "window": window_json(self.window), "previous_window": window_json(self.previous),
             "project": self.project, "totals": to_json(self.totals),
             "previous_totals": to_json(self.previous_totals), "change_pct": self.change_pct(),
-            "daily": to_json(self.daily), "top_runs": to_json(self.top_runs),
+            "daily": [{"day": p.day.isoformat(), "project": p.project, "runs": p.runs,
+                       "energy_kwh": p.energy_kwh, "co2e_kg": p.co2e_kg} for p in self.daily],
+            "top_runs": to_json(self.top_runs),
             "projects": self.projects,
         }
 
