@@ -62,25 +62,24 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
 @pytest.fixture(scope="session")
 def dashboard_ledger(tmp_path_factory: pytest.TempPathFactory
                      ) -> Iterator[tuple[Ledger, Recorded, Path]]:
-    """A SQLite ledger filled by real tracked runs (about five seconds of work)."""
+    """A SQLite ledger filled by real tracked runs (5 to 10 seconds of work)."""
     base = tmp_path_factory.mktemp("dashboard")
     home = base / "home"
     home.mkdir()
-    with pytest.MonkeyPatch.context() as mp:  # as tests/conftest.py does for each test
-        # Keep the PostgreSQL URL: this context lasts the whole session, and the
-        # PostgreSQL tests that run after the browser tests need it.
-        for name in [n for n in os.environ
-                     if n.startswith("WATTPRINT_") and n != "WATTPRINT_TEST_POSTGRES_URL"]:
-            mp.delenv(name)
-        mp.setenv("XDG_DATA_HOME", str(home / "data"))
-        mp.setenv("XDG_CONFIG_HOME", str(home / "config"))
-        mp.setenv("WATTPRINT_CONFIG", str(home / "no-user-config.toml"))
-        ledger = Ledger(f"sqlite:///{base / 'ledger.db'}").open()
-        try:
+    ledger = Ledger(f"sqlite:///{base / 'ledger.db'}").open()
+    try:
+        # Settings isolated as tests/conftest.py does for each test, but only while the
+        # Trackers read them: the environment of the tests that follow stays untouched.
+        with pytest.MonkeyPatch.context() as mp:
+            for name in [n for n in os.environ if n.startswith("WATTPRINT_")]:
+                mp.delenv(name)
+            mp.setenv("XDG_DATA_HOME", str(home / "data"))
+            mp.setenv("XDG_CONFIG_HOME", str(home / "config"))
+            mp.setenv("WATTPRINT_CONFIG", str(home / "no-user-config.toml"))
             recorded = record_real_runs(ledger, home)
-            yield ledger, recorded, home
-        finally:
-            ledger.close()
+        yield ledger, recorded, home
+    finally:
+        ledger.close()
 
 
 @pytest.fixture(scope="session")
