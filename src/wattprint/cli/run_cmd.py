@@ -1,6 +1,7 @@
 """``wattprint run -- CMD ARGS...``: track a command's process tree.
 
-The command gets ``WATTPRINT_METRICS_FILE``, a fresh temporary file that
+The tracking itself is :func:`wattprint.measure.command.run_command`. The
+command gets ``WATTPRINT_METRICS_FILE``, a fresh temporary file that
 ``wattprint.log_metric`` appends to from inside it; when the command ends the
 file is read (the last value per name wins, a malformed line becomes a run
 warning), the metrics are stored with the run and the file is deleted.
@@ -8,30 +9,17 @@ warning), the metrics are stored with the run and the file is deleted.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shlex
-import signal
-import subprocess
-import sys
-import tempfile
-import warnings
-from collections.abc import Iterator
-from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from wattprint.cli.common import json_option, print_json, zone_option
-from wattprint.errors import ConfigError
-from wattprint.measure.metrics import METRICS_FILE_ENV, read_metrics_file
-from wattprint.model import Run, RunStatus
+from wattprint.measure.command import CommandResult, run_command
+from wattprint.model import Run
 
 if TYPE_CHECKING:
     from wattprint.measure.tracker import Tracker
-
-_FORWARDED = (signal.SIGINT, signal.SIGTERM)
 
 
 @click.command(
@@ -116,83 +104,31 @@ def run(
     tracker.locate()
     green = _green(green_options, tracker, shlex.join(cmd), save=not no_save)
     try:
-        with _metrics_file() as metrics_path:
-            returncode, result, caught = _execute(cmd, tracker, green, metrics_path)
+        outcome = _execute(cmd, tracker, green)
     finally:
         tracker.close_ledger()  # else a PostgreSQL connection outlives the run
-    for w in caught:
-        click.echo(f"wattprint: {w.message}", err=True)
+    for message in outcome.ledger_warnings:
+        click.echo(f"wattprint: {message}", err=True)
+    result = outcome.run
     if green is not None:
         result = green.finish(result)
     _report(result, as_json)
-    return returncode if returncode >= 0 else 128 - returncode
+    return outcome.exit_code
 
 
-@contextlib.contextmanager
-def _metrics_file() -> Iterator[Path]:
-    """A fresh, empty file for the command's metrics, deleted afterwards."""
-    fd, name = tempfile.mkstemp(prefix="wattprint-metrics-", suffix=".jsonl")
-    os.close(fd)
-    path = Path(name)
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
+def _execute(cmd: list[str], tracker: Tracker, green: _Green | None) -> CommandResult:
+    """Run the command under the tracker; a ``--when green --interruptible`` run gets its slots."""
+    slots: list[Any] = []
 
+    def started(pid: int) -> None:
+        if green is not None:
+            slots.append(green.start_slots(pid))
 
-def _execute(
-    cmd: list[str], tracker: Tracker, green: _Green | None, metrics_path: Path
-) -> tuple[int, Run, list[warnings.WarningMessage]]:
-    """Start the command, track it to its exit, store its metrics and stop the tracker.
+    def exited(returncode: int) -> None:
+        if slots and slots[0] is not None:
+            slots[0][1].set()
 
-    Returns:
-        The command's exit status (negative: killed by that signal), the
-        finished run and the ledger-fallback warnings raised while saving it.
-    """
-    from wattprint.measure.tracker import LedgerFallbackWarning
-
-    try:
-        proc = subprocess.Popen(cmd, env={**os.environ, METRICS_FILE_ENV: str(metrics_path)})
-    except FileNotFoundError:
-        raise ConfigError(f"command not found: {cmd[0]}") from None
-    except PermissionError:
-        raise ConfigError(f"command not executable: {cmd[0]}") from None
-    received: list[int] = []
-    previous = _install_forwarding(proc, received)
-    try:
-        tracker.pid = proc.pid
-        try:
-            tracker.start()
-        except BaseException:
-            proc.kill()  # never leave an untracked child behind
-            proc.wait()
-            raise
-        slots = green.start_slots(proc.pid) if green else None
-        returncode = _wait_unreaped(proc)
-        if slots is not None:
-            slots[1].set()
-        status = _status(returncode, received)
-        error = "" if status is RunStatus.FINISHED else _describe(returncode, received)
-        _collect_metrics(tracker, metrics_path)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", LedgerFallbackWarning)
-            # The child is a zombie now: its final CPU times are still readable.
-            result = tracker.stop(status, error=error)
-        proc.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return returncode, result, caught
-
-
-def _collect_metrics(tracker: Tracker, path: Path) -> None:
-    """Hand the metrics the command wrote to ``path`` to the tracker; bad lines become a warning."""
-    found = read_metrics_file(path)
-    for name, value in found.values.items():
-        tracker.log_metric(name, value)
-    warning = found.warning()
-    if warning is not None:
-        tracker.add_warning(warning)
+    return run_command(cmd, tracker, on_start=started, on_exit=exited)
 
 
 class _Green:
@@ -239,68 +175,6 @@ def _green(options: dict[str, Any], tracker: Any, command: str, *, save: bool) -
     state.decision = decision
     state.outcome = green.wait(plan, provider, opts, clock=clock)
     return state
-
-
-def _wait_unreaped(proc: subprocess.Popen[bytes]) -> int:
-    """Wait for the child to exit without reaping it; return its exit code.
-
-    Reaping would drop the child's CPU times from /proc before the tracker's
-    final reading, losing all the work done since the last sample.
-    """
-    waitid = getattr(os, "waitid", None)
-    if waitid is None:  # pragma: no cover - platforms without waitid
-        return proc.wait()
-    try:
-        info = waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
-    except ChildProcessError:
-        return proc.wait()
-    if info is None:  # pragma: no cover - only with WNOHANG
-        return proc.wait()
-    if info.si_code == os.CLD_EXITED:
-        return int(info.si_status)
-    return -int(info.si_status)
-
-
-def _install_forwarding(
-    proc: subprocess.Popen[bytes], received: list[int]
-) -> dict[int, signal.Handlers | int | None]:
-    def forward(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        if signum == signal.SIGINT and _terminal_already_signalled():
-            return
-        try:
-            proc.send_signal(signum)
-        except ProcessLookupError:
-            pass
-
-    previous = {}
-    for sig in _FORWARDED:
-        previous[sig] = signal.getsignal(sig)
-        signal.signal(sig, forward)
-    return previous  # type: ignore[return-value]
-
-
-def _terminal_already_signalled() -> bool:
-    """True when Ctrl-C came from our terminal, which signals the child too."""
-    try:
-        fd = sys.stdin.fileno()
-        return os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp()
-    except (OSError, ValueError):
-        return False
-
-
-def _status(returncode: int, received: list[int]) -> RunStatus:
-    if received or -returncode in _FORWARDED:
-        return RunStatus.INTERRUPTED
-    return RunStatus.FINISHED if returncode == 0 else RunStatus.FAILED
-
-
-def _describe(returncode: int, received: list[int]) -> str:
-    if received:
-        return f"{signal.Signals(received[0]).name} received; command exited with {returncode}"
-    if returncode < 0:
-        return f"command killed by {signal.Signals(-returncode).name}"
-    return f"command exited with {returncode}"
 
 
 def _report(result: Run, as_json: bool) -> None:
