@@ -8,7 +8,7 @@ Run from the repository root with the dev extra installed and a Chromium
 The ledger is generated, with the browser tests' code (``tests/report/browser``):
 weeks of plausible GPU runs over four projects saved through ``Ledger.save_run``
 (short real runs cannot span days), plus one real run measured here by
-``wattprint.Tracker`` (a scikit-learn MLP on the bundled digits data, about fifteen
+``wattprint.Tracker`` (a scikit-learn MLP on the bundled digits data, 15 to 25
 seconds) whose page is the second picture. The dashboard is served with
 uvicorn on 127.0.0.1 and photographed in headless Chromium; a page that logs a
 console error or fails a request stops the script.
