@@ -22,7 +22,9 @@ tracked code records the run as ``failed`` (``interrupted`` for
 written, the run goes to a JSON fallback file and a
 :class:`LedgerFallbackWarning` names its path. While started, the tracker is
 the target of :func:`wattprint.log_metric` (the innermost one when trackers
-nest); each metric keeps its last logged value.
+nest); each metric keeps its last logged value. Listeners registered with
+:func:`wattprint.measure.hooks.add_listener` hear of its start, progress and
+stop.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from wattprint.errors import ConfigError, WattprintError
 from wattprint.intensity.pue import default_pue
 from wattprint.intensity.resolve import resolve_zone
 from wattprint.intensity.zones import load_catalog
-from wattprint.measure import metrics
+from wattprint.measure import hooks, metrics
 from wattprint.measure.sampler import Sampler
 from wattprint.measure.sensors.base import Sensor
 from wattprint.measure.sensors.detect import default_sensors, fallback_sensor
@@ -161,6 +163,7 @@ class Tracker:
         self._save_lock = threading.Lock()
         self._run: Run | None = None
         self._metrics = metrics.MetricLog()
+        self._hooks: hooks.TrackerSession | None = None
         self.fallback_path: Path | None = None
 
     # -- life cycle -------------------------------------------------------
@@ -199,6 +202,7 @@ class Tracker:
             )
             self._flusher.start()
         metrics.activate(self)
+        self._hooks = hooks.notify_start(self, clock=self._clock)
         return self
 
     def _tree_pid(self) -> int | None:
@@ -217,6 +221,8 @@ class Tracker:
         if self._run is not None:
             return self._run
         sampler = self._require_started()
+        if self._hooks is not None:
+            self._hooks.halt()  # listeners' progress threads end before the sampler stops
         metrics.deactivate(self)
         self._metrics.close()
         self._flush_stop.set()
@@ -227,6 +233,8 @@ class Tracker:
         self._run = self._snapshot(status, error, ended=self._clock.now())
         if self._save:
             self._record(self._run)
+        if self._hooks is not None:
+            self._hooks.stopped(self._run)
         return self._run
 
     def __enter__(self) -> Tracker:
@@ -367,10 +375,13 @@ class Tracker:
 
     def _flush_loop(self) -> None:
         while not self._clock.wait(self._flush_stop, self.settings.flush_interval_s):
+            snapshot = self.snapshot()
             try:
-                self._ledger_open().save_run(self.snapshot())
+                self._ledger_open().save_run(snapshot)
             except WattprintError as exc:
                 logger.warning("periodic flush to the ledger failed: %s", exc)
+            if self._hooks is not None:
+                self._hooks.progress(snapshot)
 
     def _ledger_open(self) -> Ledger:
         if self._ledger is None:
