@@ -44,6 +44,7 @@ def _register() -> None:
         account_cmds,
         assess_cmd,
         budget_cmds,
+        compare_cmd,
         dashboard_cmd,
         doctor,
         estimate_cmds,
@@ -80,6 +81,7 @@ def _register() -> None:
     cli.add_command(assess_cmd.assess)
     cli.add_command(dashboard_cmd.dashboard)
     cli.add_command(report_cmd.report)
+    cli.add_command(compare_cmd.compare)
 
 
 _register()

@@ -44,9 +44,10 @@ _FORWARDED = (signal.SIGINT, signal.SIGTERM)
 
 #: Called with the command's pid once the tracker has started.
 StartHook = Callable[[int], None]
-#: Called with the exit status once the command has exited, before the tracker
-#: stops; a returned text marks a run that would have finished as ``failed``
-#: with that error (a quality metric that could not be read, say).
+#: Called with the exit status once the command has exited and its logged
+#: metrics are with the tracker, before the tracker stops. A returned text is
+#: added to the run's error, and a run that would have finished is ``failed``
+#: (a quality metric that could not be read, say).
 ExitHook = Callable[[int], "str | None"]
 
 
@@ -134,12 +135,14 @@ def _track(
     if on_start is not None:
         on_start(proc.pid)
     returncode = _wait_unreaped(proc)
+    _collect_metrics(tracker, metrics_path)
     problem = on_exit(returncode) if on_exit is not None else None
     status = _status(returncode, received)
     error = "" if status is RunStatus.FINISHED else _describe(returncode, received)
-    if status is RunStatus.FINISHED and problem:
-        status, error = RunStatus.FAILED, problem
-    _collect_metrics(tracker, metrics_path)
+    if problem:
+        if status is RunStatus.FINISHED:
+            status = RunStatus.FAILED
+        error = f"{error}: {problem}" if error else problem
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LedgerFallbackWarning)
         # The child is a zombie now: its final CPU times are still readable.

@@ -1,0 +1,1 @@
+"""Use less for the same work: compare variants of a workload on energy and quality."""
