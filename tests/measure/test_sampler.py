@@ -90,3 +90,18 @@ def test_failing_sensor_uses_replacement_when_given() -> None:
 def test_bad_interval_is_rejected(interval: float) -> None:
     with pytest.raises(ValueError, match="interval_s must be"):
         Sampler([], interval_s=interval)
+
+
+def test_power_by_device_is_the_latest_reading() -> None:
+    clock = FakeClock()
+    power = FakeSensor([(0, 100.0), (10, 300.0)], kind=DeviceKind.GPU)
+    counter = FakeSensor([(0, 40.0)], as_counter=True)
+    sampler = Sampler([power, counter], clock=clock, interval_s=1.0)
+    sampler._t0 = clock.monotonic()
+    sampler.sample_now()
+    # A counter has no power until two readings give a difference.
+    assert sampler.power_by_device_w() == {"gpu:0": 100.0, "cpu:0": None}
+    _drive(sampler, clock, 5, 1.0)
+    latest = sampler.power_by_device_w()
+    assert latest["gpu:0"] == pytest.approx(200.0)
+    assert latest["cpu:0"] == pytest.approx(40.0)

@@ -48,6 +48,7 @@ def _register() -> None:
         dashboard_cmd,
         doctor,
         estimate_cmds,
+        exporter_cmd,
         forecast_cmds,
         govern_cmds,
         ledger_cmds,
@@ -81,6 +82,7 @@ def _register() -> None:
     cli.add_command(assess_cmd.assess)
     cli.add_command(dashboard_cmd.dashboard)
     cli.add_command(report_cmd.report)
+    cli.add_command(exporter_cmd.exporter)
     cli.add_command(compare_cmd.compare)
 
 

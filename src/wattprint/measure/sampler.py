@@ -184,6 +184,15 @@ class Sampler:
         with self._lock:
             return {d: i.energy_j for d, i in self._integ.items()}
 
+    def power_by_device_w(self) -> dict[str, float | None]:
+        """Power of each device at its latest reading (W); None before one is known.
+
+        A power sensor gives its last sample; a counter gives the mean power
+        between its last two readings. The Prometheus exporter shows these.
+        """
+        with self._lock:
+            return {d: i.last_power_w for d, i in self._integ.items()}
+
     def elapsed_s(self) -> float:
         """Monotonic seconds from start to the last reading."""
         return self._t_last - self._t0
