@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from pathlib import Path
 
 import click
@@ -53,11 +54,15 @@ def compare(variants_file: Path, repeat: int | None, project: str | None, zone: 
 
     The file format (every key) is in docs/compare.md.
     """
-    from wattprint.optimise.compare import compare_spec
+    from wattprint.optimise.compare import compare_spec, run_setup
     from wattprint.optimise.compare_spec import load_spec
 
     spec = load_spec(variants_file)
     err = Console(stderr=True)
+    if spec.setup:
+        err.print(f"setup (not measured): {escape(shlex.join(spec.setup))}", highlight=False)
+        for line in run_setup(spec).splitlines():
+            err.print(f"  [dim]{escape(line)}[/dim]", highlight=False)
     reps = repeat or spec.repeat
     total = reps * len(spec.variants)
     err.print(f"compare {escape(spec.name)}: {len(spec.variants)} variants × {reps} "
@@ -68,7 +73,7 @@ def compare(variants_file: Path, repeat: int | None, project: str | None, zone: 
         done.append(rep)
         err.print(f"  [{len(done)}/{total}] {_rep_line(rep)}", highlight=False)
 
-    result = compare_spec(spec, repeat=repeat, project=project,
+    result = compare_spec(spec, repeat=repeat, project=project, setup=False,
                           **({"zone": zone} if zone else {}), save=not no_save,
                           on_rep=progress)
     if as_json:
@@ -98,8 +103,9 @@ def print_comparison(console: Console, result: Comparison) -> None:
                                f"of {result.repeat} repetitions"), box=box.SIMPLE_HEAD)
     for col in ("variant", f"energy {e_unit}", f"CO2e {m_unit}", "time s", metric,
                 "vs baseline", "Pareto"):
-        table.add_column(escape(col), justify="left" if col == "variant" else "right",
-                         overflow="fold")
+        first = col == "variant"
+        table.add_column(escape(col), justify="left" if first else "right", overflow="fold",
+                         no_wrap=first)
     for v in result.variants:
         table.add_row(*_row(v, result, e_factor, m_factor))
     console.print(table)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+import subprocess
 import tempfile
 import uuid
 import warnings
@@ -45,7 +46,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any
 
-from wattprint.errors import ConfigError
+from wattprint.errors import ConfigError, WattprintError
 from wattprint.measure.metrics import check_metric
 from wattprint.model import Run, RunStatus
 from wattprint.optimise.compare_spec import (
@@ -67,7 +68,8 @@ if TYPE_CHECKING:
     from wattprint.measure.tracker import Tracker
     from wattprint.store.ledger import Ledger
 
-__all__ = ["Comparison", "Quality", "RepResult", "Variant", "compare", "compare_spec"]
+__all__ = ["Comparison", "Quality", "RepResult", "Variant", "compare", "compare_spec",
+           "run_setup"]
 
 logger = logging.getLogger(__name__)
 
@@ -160,11 +162,38 @@ def compare(
 
 
 def compare_spec(spec: CompareSpec, *, repeat: int | None = None, project: str | None = None,
-                 **options: Any) -> Comparison:
-    """Run the comparison a variants file describes (see :func:`compare` for ``options``)."""
+                 setup: bool = True, **options: Any) -> Comparison:
+    """Run the comparison a variants file describes (see :func:`compare` for ``options``).
+
+    With ``setup`` (default) the file's ``setup`` command runs first (see :func:`run_setup`).
+    """
+    if setup and spec.setup:
+        logger.info("setup of %s: %s", spec.name, run_setup(spec).strip())
     return compare(spec.variants, repeat=repeat or spec.repeat, baseline=spec.baseline,
                    name=spec.name, project=project or spec.project, zone=spec.zone,
                    pue=spec.pue, interval_s=spec.interval_s, **options)
+
+
+def run_setup(spec: CompareSpec) -> str:
+    """Run the file's ``setup`` command once, in the file's folder, unmeasured; returns its output.
+
+    Raises:
+        ConfigError: The command does not exist.
+        WattprintError: It exits non-zero (the message has its last line of output).
+    """
+    if not spec.setup:
+        return ""
+    try:
+        done = subprocess.run(list(spec.setup), cwd=spec.base_dir, capture_output=True,
+                              text=True, errors="replace", check=False)
+    except FileNotFoundError:
+        raise ConfigError(f"{spec.source}: setup command not found: {spec.setup[0]}") from None
+    if done.returncode != 0:
+        lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
+        tail = f": {lines[-1].strip()[:_STDERR_TAIL]}" if lines else ""
+        raise WattprintError(f"{spec.source}: setup {shlex.join(spec.setup)!r} exited with "
+                             f"{done.returncode}{tail}")
+    return done.stdout + done.stderr
 
 
 def _run_all(variants: Sequence[Variant], order: Sequence[tuple[str, int]], ctx: _Context,

@@ -10,6 +10,7 @@ A variants file (YAML, or JSON with the same keys)::
     zone: DE                    # grid zone of every run (default: settings)
     pue: 1.2                    # default: settings / the zone's provider
     interval_s: 0.5             # sampling interval (default: settings)
+    setup: python infer.py --prepare   # optional: run once first (here), not measured
     quality:                    # optional: the quality metric every variant reports
       metric: accuracy          # its name, stored with each run
       higher_is_better: true    # default true (false for a loss, a latency)
@@ -45,7 +46,7 @@ from typing import Any
 from wattprint.errors import ConfigError
 
 _TOP_KEYS = ("name", "description", "project", "repeat", "baseline", "zone", "pue",
-             "interval_s", "quality", "variants")
+             "interval_s", "setup", "quality", "variants")
 _VARIANT_KEYS = ("name", "description", "command", "model", "baseline", "cwd", "env", "quality")
 _QUALITY_KEYS = ("metric", "higher_is_better", "regex")
 
@@ -162,6 +163,8 @@ class CompareSpec:
     zone: str | None = None
     pue: float | None = None
     interval_s: float | None = None
+    setup: tuple[str, ...] = ()
+    base_dir: Path | None = None
     source: str = "<variants>"
 
 
@@ -248,7 +251,8 @@ def load_spec(path: Path) -> CompareSpec:
         raise ConfigError(f"cannot parse variants file {path}: {first}") from None
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: expected a mapping of keys (name, quality, variants, ...)")
-    return parse_spec(data, source=str(path), base_dir=path.parent, default_name=path.stem)
+    return parse_spec(data, source=str(path), base_dir=path.parent.resolve(),
+                      default_name=path.stem)
 
 
 def parse_spec(
@@ -295,7 +299,7 @@ def parse_spec(
         zone=_text(data.get("zone"), "zone", source) or None,
         pue=_number(data.get("pue"), "pue", source, minimum=1.0),
         interval_s=_number(data.get("interval_s"), "interval_s", source, minimum=0.01),
-        source=source,
+        setup=_setup(data.get("setup"), source), base_dir=base_dir, source=source,
     )
 
 
@@ -345,6 +349,17 @@ def _quality(top: Mapping[str, Any] | None, own: Any, where: str) -> Quality | N
                        regex=None if merged.get("regex") is None else str(merged["regex"]))
     except ConfigError as e:
         raise ConfigError(f"{where}: {e}") from None
+
+
+def _setup(raw: Any, source: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = shlex.split(raw)
+    if not isinstance(raw, list) or not raw or not all(isinstance(a, str) for a in raw):
+        raise ConfigError(f"{source}: setup: expected a command (a string or a list of "
+                          f"arguments), got {raw!r}")
+    return tuple(raw)
 
 
 def _env(raw: Any, where: str) -> dict[str, str]:
