@@ -42,6 +42,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _register() -> None:
     from wattprint.cli import (
         account_cmds,
+        advise_cmd,
         assess_cmd,
         budget_cmds,
         compare_cmd,
@@ -83,6 +84,7 @@ def _register() -> None:
     cli.add_command(dashboard_cmd.dashboard)
     cli.add_command(report_cmd.report)
     cli.add_command(exporter_cmd.exporter)
+    cli.add_command(advise_cmd.advise)
     cli.add_command(compare_cmd.compare)
 
 
