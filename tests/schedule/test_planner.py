@@ -245,3 +245,15 @@ def test_now_mid_interval_is_aligned_exactly() -> None:
     # Starting now uses the last half hour at 100 and half an hour at 300.
     assert result.start_utc == now
     assert result.expected_co2e_kg == pytest.approx(0.2)
+
+
+def test_flat_series_starts_at_once_despite_rounding() -> None:
+    # The running integral of a flat series differs between windows by rounding
+    # only; the earliest start must win the tie.
+    s = series("A", [34.8] * 26)
+    now = T0 + timedelta(minutes=54, seconds=7)
+    j = Job(duration_s=20, zones=("A",), energy_kwh=1.0, earliest_start_utc=now,
+            deadline_utc=now + timedelta(hours=24))
+    result = plan(j, {"A": s}, now)
+    assert result.start_utc == now
+    assert result.saving_kg == pytest.approx(0.0)

@@ -178,7 +178,10 @@ def _best_window(data: IntensitySeries, span: _Window, energy: float) -> _ZoneRe
     means = window_means(data, starts, starts + span.duration)
     if np.all(np.isnan(means)):
         return None
-    i = int(np.nanargmin(means))  # first minimum = earliest start among equals
+    # First minimum = earliest start among equals; "equal" within rounding of the
+    # running integral, which would otherwise pick a later window of a flat series.
+    best = float(np.nanmin(means))
+    i = int(np.argmax(means <= best + 1e-9 * max(abs(best), 1.0)))
     mean = float(means[i])
     begin = int(starts[i])
     return _ZoneResult(data.zone, ((begin, begin + span.duration, mean),),
