@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from advise_runs import T0, busy_run, data_bound_run, idle_run
+from advise_runs import CPU, T0, build_run, busy_run, data_bound_run, idle_run
 
 from wattprint.assess.alternatives import default_factors
 from wattprint.intensity.providers.static import StaticProvider
@@ -264,3 +264,10 @@ def test_real_tracker_run_with_fake_sensor_traces() -> None:
     # The sampler's trapezoids: 95 s at 50 W, then 95 → 100 s rising to 300 W.
     assert ev.data_phases(run)[0].energy_by_device_j["gpu:0"] == pytest.approx(
         50 * 95 + (50 + 300) / 2 * 5)
+
+
+def test_idle_time_without_attributed_energy_saves_nothing() -> None:
+    # Process scope: the CPU model gives the run no power while it waits.
+    run = build_run("run-wait", {CPU: lambda t: (0.0, 0.0) if t < 1800 else (40.0, 90.0)})
+    reason = _skipped(advise(run))["idle-power"]
+    assert reason.startswith("50% of a device's time at idle power, but no energy")

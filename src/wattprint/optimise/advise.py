@@ -131,8 +131,9 @@ class Advisory:
         if not self.advice:
             return f"no rule applies to run {self.run.id}: nothing to suggest"
         n = len(self.advice)
-        return (f"{n} suggestion{'s' if n > 1 else ''} for run {self.run.id} (savings overlap: "
-                "do not add them up)")
+        if n == 1:
+            return f"1 suggestion for run {self.run.id}"
+        return f"{n} suggestions for run {self.run.id} (savings overlap: do not add them up)"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, stable keys."""
@@ -307,11 +308,14 @@ def idle_power(run: Run, ctx: _Context) -> Advice | NotApplicable:
             found = _idle_time(run, dev.device.id, th)
             if found is not None:
                 checked.append((dev, *found))
-    idle = [c for c in checked if c[1] >= th.idle_share]
+    idle = [c for c in checked if c[1] >= th.idle_share and c[3] > 0]
     if not idle:
         top = max((c[1] for c in checked), default=None)
         why = "no CPU or GPU trace long enough to tell" if top is None else (
             f"at most {top:.0%} of a device's time at idle power (large from {th.idle_share:.0%})")
+        if any(c[1] >= th.idle_share for c in checked):
+            why = (f"{top:.0%} of a device's time at idle power, but no energy was attributed "
+                   "to the run then (process scope: the idle floor is not the run's)")
         return NotApplicable(rule, why)
     kwh, kg = _saving(run, sum(c[3] for c in idle))
     evidence = tuple(e for dev, share, idle_s, energy_j, how in idle for e in (
