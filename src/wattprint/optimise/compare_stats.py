@@ -184,7 +184,7 @@ def saving(
     if v.quality is not None and b.quality is not None:
         delta = v.quality.median - b.quality.median
         change = None if b.quality.median == 0 else delta / abs(b.quality.median) * 100.0
-        lost = -delta if higher_is_better else delta
+        lost = 0.0 - delta if higher_is_better else delta  # 0.0 - 0.0 is +0.0, not -0.0
     overlap = v.energy_kwh.min <= b.energy_kwh.max and b.energy_kwh.min <= v.energy_kwh.max
     return Saving(
         energy_saving_pct=_saving_pct(v.energy_kwh.median, b.energy_kwh.median),
