@@ -352,7 +352,8 @@ def cleaner_zone_time(run: Run, ctx: _Context) -> Advice | NotApplicable:
     except PlanError as exc:
         return NotApplicable(rule, f"the planner found no plan: {exc}")
     if result.saving_pct < th.shift_saving_pct or result.saving_kg <= 0:
-        return NotApplicable(rule, f"the cleanest of {len(job.zones)} zones within "
+        zones = f"{len(job.zones)} zones" if len(job.zones) > 1 else "1 zone"
+        return NotApplicable(rule, f"the cleanest of {zones} within "
                              f"{th.window_s / 3600:g} h saves {result.saving_pct:.1f} % "
                              f"(worth it from {th.shift_saving_pct:g} %)")
     start = result.start_utc.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
