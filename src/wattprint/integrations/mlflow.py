@@ -18,11 +18,11 @@ What goes into the MLflow run (``prefix`` defaults to ``"wattprint."``):
 
 * metrics: ``energy_kwh`` (facility energy, after PUE), ``it_energy_kwh``,
   ``cpu_energy_kwh``, ``gpu_energy_kwh``, ``ram_energy_kwh`` (IT energy per
-  device kind, 0 when absent; ``other_energy_kwh`` when present),
+  device kind, 0 when absent; ``other_energy_kwh`` when not 0),
   ``co2e_kg``, ``duration_s``; ``embodied_co2e_kg``, ``water_l`` and
   ``flops_per_w`` when the run has them; per device (``cpu:0`` is written
-  ``cpu_0``) ``mean_power_w.<device>`` (mean of the power trace, or energy ÷
-  duration without one) and ``peak_power_w.<device>``;
+  ``cpu_0``) ``mean_power_w.<device>`` (energy ÷ duration: the power trace's
+  time average) and ``peak_power_w.<device>``;
 * params: ``run_id``, ``project``, ``model`` and ``experiment`` (when set),
   ``zone``, ``zone_how`` (how the zone was chosen), ``zone_note``,
   ``intensity_g_per_kwh``, ``intensity_source``, ``pue``, ``pue_source`` and
@@ -251,7 +251,8 @@ def _metrics(run: Run, prefix: str, step: int, *, final: bool) -> list[Metric]:
         "energy_kwh": fp.energy_kwh,
         "it_energy_kwh": fp.it_energy_kwh,
         **{f"{k}_energy_kwh": fp.energy_kwh_by_kind.get(k, 0.0) for k in _KINDS},
-        **{f"{k}_energy_kwh": v for k, v in fp.energy_kwh_by_kind.items() if k not in _KINDS},
+        **{f"{k}_energy_kwh": v for k, v in fp.energy_kwh_by_kind.items()
+           if k not in _KINDS and v > 0},
         "co2e_kg": fp.co2e_kg,
         "duration_s": run.duration_s,
     }
@@ -269,13 +270,21 @@ def _metrics(run: Run, prefix: str, step: int, *, final: bool) -> list[Metric]:
 
 
 def _power_by_device(run: Run) -> dict[str, tuple[float, float]]:
+    """Mean and peak power (W) per device.
+
+    The mean is the device's energy over the run's duration: the trace's time
+    average, exactly. (A plain mean of the trace's points is not: its buckets
+    grow as a run gets longer, and the last one is partial, which on a
+    one-second run is 10 % off.) The peak is the highest of the sampler's
+    readings and the trace.
+    """
     out = {}
     for de in run.devices:
         powers = [p.power_w for p in run.trace if p.device_id == de.device.id]
-        if powers:
-            mean_w = sum(powers) / len(powers)
+        if run.duration_s > 0:
+            mean_w = de.energy_j / run.duration_s
         else:
-            mean_w = de.energy_j / run.duration_s if run.duration_s > 0 else 0.0
+            mean_w = sum(powers) / len(powers) if powers else 0.0
         out[_key_part(de.device.id)] = (mean_w, max([de.peak_power_w, *powers]))
     return out
 
