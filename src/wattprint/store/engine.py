@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, and_, create_engine, event, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from wattprint.errors import LedgerError, MissingExtraError
@@ -189,3 +189,27 @@ def upsert(
     found = conn.execute(update(table).where(where).values({k: values[k] for k in changed_names}))
     if not found.rowcount:
         conn.execute(insert(table).values(dict(values)))
+
+
+#: SQLSTATEs of PostgreSQL errors that a retried transaction may not meet again:
+#: serialization_failure and deadlock_detected.
+_PG_RETRYABLE = frozenset({"40001", "40P01"})
+
+
+def is_transient(error: DBAPIError) -> bool:
+    """True when a write failed for a reason that a retry of its transaction may not meet.
+
+    That is a PostgreSQL serialization failure or deadlock, a dropped
+    connection (SQLAlchemy invalidates it, so the retry gets a new one), or a
+    SQLite writer that waited out ``busy_timeout``. Anything else (a full
+    disk, a constraint, a bad value) fails the same way again.
+    """
+    if error.connection_invalidated:
+        return True
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in _PG_RETRYABLE:
+        return True
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig)
+        return "database is locked" in text or "database is busy" in text
+    return False

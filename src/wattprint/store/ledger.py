@@ -10,6 +10,7 @@ targets, offsets, per-run figures) in :mod:`wattprint.store.accounts`.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,6 +39,7 @@ from wattprint.store import budgets, carbon_aware, migrate, rows
 from wattprint.store.accounts import AccountsMixin
 from wattprint.store.engine import (
     ensure_parent,
+    is_transient,
     make_engine,
     mask,
     sqlite_path,
@@ -54,6 +56,8 @@ from wattprint.store.schema import (
     runs,
     trace_points,
 )
+
+logger = logging.getLogger(__name__)
 
 _CHILD_TABLES: tuple[tuple[str, Table], ...] = (
     ("tags", run_tags), ("devices", devices), ("phases", phases), ("trace_points", trace_points),
@@ -94,14 +98,20 @@ class Ledger(AccountsMixin):
     Args:
         url: SQLAlchemy URL or SQLite file path; default :func:`default_url`.
         clock: Source of ``updated_utc`` stamps.
+        retry_delays_s: Waits before each retry of a transiently failed
+            :meth:`save_run` (real seconds; their count bounds the retries).
 
     Raises:
         LedgerError: ``url`` cannot be parsed.
     """
 
-    def __init__(self, url: str | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, *, clock: Clock | None = None,
+        retry_delays_s: Sequence[float] = (0.05, 0.2, 1.0),
+    ) -> None:
         self._url = to_url(default_url() if url is None else url)
         self._clock: Clock = clock or SystemClock()
+        self._retry_delays_s = tuple(retry_delays_s)
         self._engine: Engine | None = None
         self._open_lock = threading.Lock()
         # An in-memory SQLite database is one shared connection: serialise its use.
@@ -160,7 +170,12 @@ class Ledger(AccountsMixin):
         """Insert or replace ``run`` (row, tags, devices, phases, trace, metrics) atomically.
 
         The stored metric set becomes exactly ``run.metrics``: a metric the
-        new value lacks is removed.
+        new value lacks is removed. Saving the same run again (a retry, a
+        flush, another process) replaces it: nothing is ever counted twice. A
+        transaction that fails for a transient reason (PostgreSQL
+        serialization failure or deadlock, a dropped connection, SQLite busy
+        past its timeout) rolls back whole and is retried after each of
+        ``retry_delays_s``.
 
         Raises:
             LedgerError: The database cannot be written, or a metric value is
@@ -168,10 +183,30 @@ class Ledger(AccountsMixin):
         """
         values = rows.run_values(run, self._clock.now())
         children = rows.child_rows(run)
-        with self._errors(f"save run {run.id}"), self._connect(write=True) as conn:
+        with self._errors(f"save run {run.id}"):
+            for attempt, delay_s in enumerate((*self._retry_delays_s, None)):
+                try:
+                    self._write_run(values, children)
+                    return
+                except DBAPIError as e:
+                    if delay_s is None or not is_transient(e):
+                        raise
+                    logger.info("save of run %s failed (%s); retry %d", run.id, e.orig, attempt + 1)
+                threading.Event().wait(delay_s)
+
+    def _write_run(self, values: dict[str, Any], children: rows.ChildRows) -> None:
+        """One transaction: upsert the run row, then replace its children.
+
+        The upsert takes the run row's lock first (SQLite: the write lock of
+        ``BEGIN IMMEDIATE``; PostgreSQL: the row lock of ``ON CONFLICT DO
+        UPDATE``), so two writers of one run serialise and the second sees
+        the first's children, deletes them and writes its own: never both.
+        """
+        run_id = values["id"]
+        with self._connect(write=True) as conn:
             upsert(conn, runs, values, ["id"])
             for attr, table in _CHILD_TABLES:
-                conn.execute(delete(table).where(table.c.run_id == run.id))
+                conn.execute(delete(table).where(table.c.run_id == run_id))
                 items = getattr(children, attr)
                 if items:
                     conn.execute(insert(table), items)
