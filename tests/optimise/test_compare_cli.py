@@ -110,3 +110,38 @@ def test_help_has_examples(capfd: pytest.CaptureFixture[str]) -> None:
     out = capfd.readouterr().out
     assert "wattprint compare examples/compare/quantize.yaml --repeat 3" in out
     assert "docs/compare.md" in out
+
+
+def test_ctrl_c_records_the_repetition_as_interrupted_and_stops(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    body = """
+name: stop
+zone: DE
+variants:
+  - name: slow
+    command: [PY, -c, "import time; open('started', 'w').close(); time.sleep(60)"]
+  - name: fast
+    command: [PY, -c, "pass"]
+"""
+    proc = subprocess.Popen([PY, "-m", "wattprint.cli.main", "compare", _file(tmp_path, body)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "WATTPRINT_DB": ledger_url})
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # a real child process: wait until it is running
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "aborted" in err
+    from wattprint.store.ledger import Ledger
+
+    with Ledger(ledger_url) as ledger:
+        runs = ledger.list_runs(tag="compare:stop")
+    assert [(r.model, r.status.value) for r in runs] == [("slow", "interrupted")]
+    assert "SIGINT received" in runs[0].error

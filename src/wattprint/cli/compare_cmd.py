@@ -68,10 +68,12 @@ def compare(variants_file: Path, repeat: int | None, project: str | None, zone: 
     err.print(f"compare {escape(spec.name)}: {len(spec.variants)} variants × {reps} "
               f"repetitions, {escape(ORDER_NOTE.split(':')[0])} (rotated each repetition)")
     done: list[RepResult] = []
+    quality = spec.variants[0].quality
+    metric = quality.metric if quality is not None else "quality"
 
     def progress(rep: RepResult) -> None:
         done.append(rep)
-        err.print(f"  [{len(done)}/{total}] {_rep_line(rep)}", highlight=False)
+        err.print(f"  [{len(done)}/{total}] {_rep_line(rep, metric)}", highlight=False)
 
     result = compare_spec(spec, repeat=repeat, project=project, setup=False,
                           **({"zone": zone} if zone else {}), save=not no_save,
@@ -83,10 +85,10 @@ def compare(variants_file: Path, repeat: int | None, project: str | None, zone: 
     return 0 if result.ok else 1
 
 
-def _rep_line(rep: RepResult) -> str:
+def _rep_line(rep: RepResult, metric: str) -> str:
     figures = f"{_energy(rep.energy_kwh)}, {rep.duration_s:.2f} s"
     if rep.quality is not None:
-        figures += f", quality {rep.quality:.6g}"
+        figures += f", {escape(metric)} {rep.quality:.4g}"
     status = "" if rep.ok else f" [red]{rep.status.value}: {escape(rep.error)}[/red]"
     return f"{escape(rep.variant)} rep {rep.rep}: {figures}{status}"
 
