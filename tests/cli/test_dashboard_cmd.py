@@ -81,3 +81,13 @@ def _check_server(proc: subprocess.Popen[str], port: int) -> None:
     assert httpx.get(f"{base}/api/v1/meta").status_code == 401
     ok = httpx.get(f"{base}/api/v1/meta", headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and ok.json()["projects"] == []
+
+
+def test_a_bad_ingest_tokens_file_is_refused(tmp_path: Path,
+                                             capfd: pytest.CaptureFixture[str]) -> None:
+    teams = tmp_path / "teams.toml"
+    teams.write_text('vision = "short"\n')
+    assert main(["dashboard", "--ingest-tokens", str(teams), "--db",
+                 str(tmp_path / "l.db")]) == 2
+    err = capfd.readouterr().err
+    assert "the token of team 'vision' must be text of at least 16 characters" in err

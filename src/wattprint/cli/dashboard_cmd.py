@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -60,7 +61,12 @@ def serve(app: Any, host: str, port: int) -> None:
               help="Ledger URL or SQLite path (default: WATTPRINT_DB or the user ledger).")
 @click.option("--token", default=None, envvar="WATTPRINT_DASHBOARD_TOKEN",
               help="Access token (or WATTPRINT_DASHBOARD_TOKEN); required off loopback.")
-def dashboard(host: str, port: int, db: str | None, token: str | None) -> None:
+@click.option("--ingest-tokens", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, envvar="WATTPRINT_INGEST_TOKENS",
+              help="TOML file of team = \"token\" lines (or WATTPRINT_INGEST_TOKENS): "
+                   "accept runs from remote collectors at POST /api/v1/runs.")
+def dashboard(host: str, port: int, db: str | None, token: str | None,
+              ingest_tokens: Path | None) -> None:
     """Serve the dashboard: overview, runs, models, targets, grid, JSON API.
 
     Aggregates are computed in the database, so large ledgers stay fast. The
@@ -73,6 +79,7 @@ def dashboard(host: str, port: int, db: str | None, token: str | None) -> None:
       wattprint dashboard --port 9000 --db team.db
       WATTPRINT_DASHBOARD_TOKEN=$(openssl rand -hex 16) \\
         wattprint dashboard --host 0.0.0.0             reachable from the network
+      wattprint dashboard --ingest-tokens teams.toml   also accept collectors' runs
     """
     from wattprint.report.web import create_app
     from wattprint.report.web._deps import require_extras
@@ -80,13 +87,19 @@ def dashboard(host: str, port: int, db: str | None, token: str | None) -> None:
     token = token or None
     check_binding(host, token)
     require_extras()
+    from wattprint.report.web.ingest import load_ingest_tokens
+
+    teams = load_ingest_tokens(ingest_tokens) if ingest_tokens is not None else None
     from wattprint.config import load_settings
     from wattprint.store.ledger import Ledger
 
     ledger = Ledger(db or load_settings().db).open()
     try:
-        app = create_app(ledger, token=token)
+        app = create_app(ledger, token=token, ingest_tokens=teams)
         click.echo(f"wattprint dashboard: open {dashboard_url(host, port, token)}")
+        if teams:
+            click.echo(f"accepting runs at POST /api/v1/runs from team(s) "
+                       f"{', '.join(sorted(teams))}", err=True)
         click.echo(f"ledger {ledger.url}; Ctrl-C stops", err=True)
         serve(app, host, port)
     finally:

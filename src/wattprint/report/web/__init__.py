@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 from wattprint.report.web._deps import require_extras
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from fastapi import FastAPI
 
     from wattprint.clock import Clock
@@ -42,6 +44,7 @@ __all__ = ["create_app"]
 def create_app(
     ledger: Ledger, *, token: str | None = None, clock: Clock | None = None,
     provider: IntensityProvider | None = None, catalog: ZoneCatalog | None = None,
+    ingest_tokens: Mapping[str, str] | None = None, ingest_max_bytes: int | None = None,
 ) -> FastAPI:
     """Build the dashboard app over an open ledger.
 
@@ -54,6 +57,10 @@ def create_app(
         provider: Intensity provider of the grid page (default: the chain the
             settings configure, built on first use).
         catalog: Zone catalogue (default: the embedded one).
+        ingest_tokens: Team name -> token: enables ``POST /api/v1/runs`` for
+            remote collectors (:mod:`wattprint.report.web.ingest`), on any
+            host with a team token; the dashboard's own rules are unchanged.
+        ingest_max_bytes: Largest ingested body (default 5 MB).
 
     Raises:
         MissingExtraError: The ``dashboard`` extra is not installed.
@@ -61,4 +68,5 @@ def create_app(
     require_extras()
     from wattprint.report.web.app import build_app
 
-    return build_app(ledger, token=token, clock=clock, provider=provider, catalog=catalog)
+    return build_app(ledger, token=token, clock=clock, provider=provider, catalog=catalog,
+                     ingest_tokens=ingest_tokens, ingest_max_bytes=ingest_max_bytes)

@@ -10,6 +10,7 @@ failure 502; a ledger failure 503. Never a bare 500 for bad input.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ def plotly_bundle() -> Path:
 def build_app(
     ledger: Ledger, *, token: str | None, clock: Clock | None,
     provider: IntensityProvider | None, catalog: ZoneCatalog | None,
+    ingest_tokens: Mapping[str, str] | None = None, ingest_max_bytes: int | None = None,
 ) -> FastAPI:
     """The dashboard app (see :func:`wattprint.report.web.create_app`)."""
     from wattprint.report.web.apidocs import package_version
@@ -72,8 +74,14 @@ def build_app(
                   openapi_url="/openapi.json")
     app.state.dashboard = DashboardContext(ledger, token=token, clock=clock,
                                            provider=provider, catalog=catalog)
-    app.middleware("http")(guard(token))
+    app.middleware("http")(guard(token, ingest=bool(ingest_tokens)))
     _add_error_handlers(app)
+    if ingest_tokens:
+        from wattprint.report.web import ingest
+
+        app.state.ingest = ingest.IngestState(
+            dict(ingest_tokens), ingest_max_bytes or ingest.MAX_BYTES)
+        app.include_router(ingest.router)
     for module in (overview, runs, run_detail, models, targets, grid, apidocs):
         app.include_router(module.router)
     bundle = plotly_bundle()

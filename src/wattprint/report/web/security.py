@@ -10,6 +10,10 @@
   without it that sets an HttpOnly, SameSite=Strict cookie holding an HMAC of
   the token (never the token itself). Every comparison uses
   :func:`secrets.compare_digest`.
+* With ingest enabled, ``POST /api/v1/runs`` is let through without the
+  dashboard token and on any ``Host``: the ingest route checks its own team
+  tokens (:mod:`wattprint.report.web.ingest`); every other request follows
+  the rules above unchanged.
 * Every answer carries a Content-Security-Policy allowing scripts only from
   the dashboard itself (no inline script: page data travels in
   ``<script type="application/json">`` blocks), ``nosniff``, ``DENY`` framing
@@ -35,6 +39,8 @@ COOKIE = "wattprint_dashboard"
 #: Environment variable the CLI reads the token from.
 TOKEN_ENV = "WATTPRINT_DASHBOARD_TOKEN"
 PUBLIC_PREFIX = "/static/"
+#: The ingest endpoint, which authenticates its own requests.
+INGEST_PATH = "/api/v1/runs"
 _LOOPBACK_NAMES = {"localhost", "localhost.", "127.0.0.1", "::1", "[::1]"}
 
 SECURITY_HEADERS = {
@@ -72,14 +78,21 @@ def same(given: str, expected: str) -> bool:
     return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
-def guard(token: str | None) -> Callable[[Request, Handler], Awaitable[Response]]:
-    """The HTTP middleware enforcing the rules above for ``token`` (None: loopback only)."""
+def guard(
+    token: str | None, *, ingest: bool = False,
+) -> Callable[[Request, Handler], Awaitable[Response]]:
+    """The HTTP middleware enforcing the rules above for ``token`` (None: loopback only).
+
+    With ``ingest``, ``POST`` to :data:`INGEST_PATH` passes to its route, which
+    checks the team token itself.
+    """
 
     async def middleware(request: Request, call_next: Handler) -> Response:
-        refused = _refusal(request, token)
+        ingesting = ingest and request.method == "POST" and request.url.path == INGEST_PATH
+        refused = None if ingesting else _refusal(request, token)
         if refused is not None:
             response = refused
-        elif token is not None and _query_token_ok(request, token):
+        elif not ingesting and token is not None and _query_token_ok(request, token):
             response = _redirect_without_token(request, token)
         else:
             response = await call_next(request)
