@@ -130,7 +130,7 @@ def _mapping(value: Any) -> dict[str, str]:
 
 
 #: Keys whose values are credentials: never echoed in messages or reprs.
-SECRET_KEYS = frozenset({"electricitymaps_token", "watttime_password"})
+SECRET_KEYS = frozenset({"electricitymaps_token", "watttime_password", "collector_token"})
 
 
 #: key -> (parser, default)
@@ -154,6 +154,9 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "ukgrid_url": (_url, "https://api.carbonintensity.org.uk"),
     "provider_cache_ttl_s": (_non_negative_float, 600.0),
     "provider_timeout_s": (_positive_float(), 10.0),
+    "collector_url": (_url, None),
+    "collector_token": (_text, None),
+    "collector_spool": (_text, None),
 }
 
 
@@ -183,6 +186,11 @@ class Settings:
     #: How long live provider answers are reused from the on-disk cache (0 = never).
     provider_cache_ttl_s: float = 600.0
     provider_timeout_s: float = 10.0
+    #: Remote collector (``wattprint.collector``): runs go there instead of the ledger.
+    collector_url: str | None = None
+    collector_token: str | None = field(default=None, repr=False)
+    #: Folder of runs not yet delivered (default ``<user data dir>/spool``).
+    collector_spool: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
     def source_of(self, key: str) -> str:

@@ -45,6 +45,7 @@ def _register() -> None:
         advise_cmd,
         assess_cmd,
         budget_cmds,
+        collector_cmd,
         compare_cmd,
         dashboard_cmd,
         doctor,
@@ -86,6 +87,7 @@ def _register() -> None:
     cli.add_command(exporter_cmd.exporter)
     cli.add_command(advise_cmd.advise)
     cli.add_command(compare_cmd.compare)
+    cli.add_command(collector_cmd.collector)
 
 
 _register()

@@ -24,7 +24,9 @@ written, the run goes to a JSON fallback file and a
 the target of :func:`wattprint.log_metric` (the innermost one when trackers
 nest); each metric keeps its last logged value. Listeners registered with
 :func:`wattprint.measure.hooks.add_listener` hear of its start, progress and
-stop.
+stop. With ``collector_url`` and ``collector_token`` set (and no ``ledger``
+given), runs go to a remote collector instead of the ledger
+(:mod:`wattprint.collector`; its spool is re-sent from ``start``).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ from wattprint.model import (
 )
 
 if TYPE_CHECKING:
+    from wattprint.collector import CollectorSink
     from wattprint.store.ledger import Ledger
 
 logger = logging.getLogger(__name__)
@@ -103,7 +106,8 @@ class Tracker:
         gpu_ids: Restrict GPUs (else ``CUDA_VISIBLE_DEVICES`` or all).
         flops: FLOP count of the work, for FLOPS/W.
         sensors: Started sensors to use instead of detecting them.
-        ledger: Ledger to record into (default: from settings).
+        ledger: Ledger to record into, or a
+            :class:`~wattprint.collector.CollectorSink` (default: from settings).
         save: Record the run in the ledger (default True).
         clock: Time source (tests pass a ``FakeClock``).
         command: Command line, recorded by ``wattprint run``.
@@ -125,7 +129,7 @@ class Tracker:
         gpu_ids: Sequence[int] | None = None,
         flops: float | None = None,
         sensors: Sequence[Sensor] | None = None,
-        ledger: Ledger | None = None,
+        ledger: Ledger | CollectorSink | None = None,
         save: bool = True,
         clock: Clock | None = None,
         command: str = "",
@@ -147,7 +151,7 @@ class Tracker:
         self.command = command
         self.pid = pid
         self._given_sensors = list(sensors) if sensors is not None else None
-        self._ledger = ledger
+        self._ledger: Ledger | CollectorSink | None = ledger
         self._save = save
         self._clock = clock or SystemClock()
         self._fallback_dir = fallback_dir
@@ -184,6 +188,8 @@ class Tracker:
         if self._sampler is not None:
             raise WattprintError("tracker already started")
         self.locate()
+        if self._save and self._ledger is None and self.settings.collector_url:
+            self._ledger_open()  # the sink re-sends its spool in the background
         sensors = self._given_sensors
         if sensors is None:
             sensors = self._detect()
@@ -383,7 +389,11 @@ class Tracker:
             if self._hooks is not None:
                 self._hooks.progress(snapshot)
 
-    def _ledger_open(self) -> Ledger:
+    def _ledger_open(self) -> Ledger | CollectorSink:
+        if self._ledger is None and self.settings.collector_url:
+            from wattprint.collector import sink_from_settings
+
+            self._ledger = sink_from_settings(self.settings).open()
         if self._ledger is None:
             from wattprint.store.ledger import Ledger
 
