@@ -89,6 +89,7 @@ def ledger(ledger_url: str) -> Iterator[Ledger]:
     led.close()
 
 
+@pytest.mark.slow
 def test_fit_and_test_are_runs_with_phases_logged_energy_and_metrics(
     tmp_path: Path, ledger: Ledger, loaders: tuple[Any, Any]
 ) -> None:
@@ -154,3 +155,36 @@ def test_borrowed_tracker_spans_data_loading_fit_and_test(
     run = ledger.get_run(t.id)
     assert [p.name for p in run.phases] == ["data_loading", "train", "evaluation", "test"]
     assert set(run.metrics) == {"train_loss", "val_acc", "test_acc"} and cb.runs == []
+
+
+def test_the_pytorch_lightning_package_gets_the_same_callback(
+    tmp_path: Path, ledger: Ledger, loaders: tuple[Any, Any]
+) -> None:
+    pl_pkg = pytest.importorskip("pytorch_lightning", reason=_EXTRA)
+    from wattprint.integrations.pytorch_lightning import WattprintCallback as PlCallback
+
+    class Small(pl_pkg.LightningModule):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = torch.nn.Linear(64, 10)
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            x, y = batch
+            return torch.nn.functional.cross_entropy(self.net(x), y)
+
+        def validation_step(self, batch: Any, batch_idx: int) -> None:
+            x, y = batch
+            self.log("val_acc", (self.net(x).argmax(-1) == y).float().mean())
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    train, held_out = loaders
+    cb = PlCallback(project="digits", zone="DE", ledger=ledger)
+    pl_pkg.Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=1, accelerator="cpu",
+                   devices=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                   enable_model_summary=False, callbacks=[cb]).fit(Small(), train, held_out)
+    run = ledger.get_run(cb.run.id)
+    assert run.status is RunStatus.FINISHED and "integration:pytorch_lightning" in run.tags
+    assert [p.name for p in run.phases] == ["evaluation", "train", "evaluation"]
+    assert set(run.metrics) == {"val_acc"} and run.model == "Small"
