@@ -72,7 +72,6 @@ def test_figures_energy_so_far_and_power_since_the_last_call() -> None:
         first = fit.figures()
         clock.advance(2.0)
         second = fit.figures()
-        assert fit.figures()["power_w"] == 0.0  # no time has passed
     assert first["power_w"] == pytest.approx(250.0)
     assert first["energy_kwh"] == pytest.approx(250 * 4 * 2.0 / 3.6e6)  # PUE 2
     assert second["energy_kwh"] == pytest.approx(250 * 6 * 2.0 / 3.6e6)
@@ -80,6 +79,20 @@ def test_figures_energy_so_far_and_power_since_the_last_call() -> None:
         second["energy_kwh"] * t.footprint.intensity.g_per_kwh / 1000
     )
     assert TrainingRun("x").figures() == {}  # nothing started
+
+
+def test_power_covers_at_least_a_second() -> None:
+    clock = FakeClock()
+    # 100 W for 6 s, then 400 W; an exact counter, so the windows are exact
+    sensor = FakeSensor([(0, 100.0), (6.0, 100.0), (6.001, 400.0)], as_counter=True)
+    with Tracker(project="t", zone="DE", sensors=[sensor], clock=clock, save=False) as t:
+        fit = TrainingRun("x", tracker=t)
+        powers = []
+        for step_s in (4.0, 2.0, 0.5, 1.0):
+            clock.advance(step_s)
+            powers.append(fit.figures()["power_w"])
+    # 0.5 s after the previous call the window reaches back to the call at 4 s
+    assert powers == pytest.approx([100.0, 100.0, (200.0 + 199.8) / 2.5, 400.0], rel=1e-3)
 
 
 def test_log_metrics_keeps_finite_scalars_only() -> None:

@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 #: The keys the callbacks add to their framework's logs.
 FIGURE_KEYS = ("energy_kwh", "co2e_kg", "power_w")
 
+#: ``power_w`` covers at least this long: over shorter windows the CPU model's
+#: CPU-time ticks (10 ms) and the counters' update steps dominate the figure.
+POWER_WINDOW_S = 1.0
+
 #: Why a run still open when the process exits is recorded as failed.
 _EXITED = "the process exited before training ended"
 
@@ -118,8 +122,7 @@ class TrainingRun:
         self._own: Tracker | None = None
         self._phase: str | None = None
         self._open: contextlib.AbstractContextManager[None] | None = None
-        self._last_it_j = 0.0
-        self._last_s = 0.0
+        self._points: list[tuple[float, float]] = [(0.0, 0.0)]  # (run s, IT J) at figures()
         #: Between ``begin`` and ``end`` (own or borrowed tracker).
         self.running = False
         self.runs: list[Run] = []
@@ -151,7 +154,7 @@ class TrainingRun:
         """
         if self.running:
             self.end(RunStatus.FAILED, stale or "a new run began before this one ended")
-        self._last_it_j = self._last_s = 0.0
+        self._points = [(0.0, 0.0)]
         self.running = True
         if self._borrowed is not None:
             return
@@ -216,16 +219,19 @@ class TrainingRun:
         """``energy_kwh`` and ``co2e_kg`` so far, ``power_w`` since the previous call.
 
         ``power_w`` is the mean IT power (devices, before PUE) since the
-        previous call, or since the run began.
+        previous call, or since the run began; a window shorter than
+        :data:`POWER_WINDOW_S` reaches back to an earlier call to cover it.
         """
         tracker = self.tracker
         if tracker is None:
             return {}
         now = tracker.snapshot()
-        it_j = kwh_to_j(now.footprint.it_energy_kwh)
-        elapsed_s = now.duration_s - self._last_s
-        power_w = (it_j - self._last_it_j) / elapsed_s if elapsed_s > 0 else 0.0
-        self._last_it_j, self._last_s = it_j, now.duration_s
+        t_s, it_j = now.duration_s, kwh_to_j(now.footprint.it_energy_kwh)
+        wide = [i for i, (t0, _) in enumerate(self._points) if t_s - t0 >= POWER_WINDOW_S]
+        start = wide[-1] if wide else 0
+        t0, j0 = self._points[start]
+        power_w = (it_j - j0) / (t_s - t0) if t_s > t0 else 0.0
+        self._points = [*self._points[start:], (t_s, it_j)]
         return {"energy_kwh": now.energy_kwh, "co2e_kg": now.co2e_kg, "power_w": power_w}
 
     def log_metrics(self, values: Mapping[str, object], *, skip: Sequence[str] = ()) -> None:

@@ -17,7 +17,7 @@ tracker (model name: the model's ``name``); ``on_epoch_begin`` opens
 validation at the end of each epoch, or ``model.evaluate()`` with a borrowed
 tracker); ``on_predict_begin``/``_end`` bound ``predict``; ``on_epoch_end``
 adds ``energy_kwh``, ``co2e_kg`` (facility, so far) and ``power_w`` (mean IT
-power since the previous epoch) to the epoch's logs, so they are in
+power since the previous epoch, over at least 1 s) to the epoch's logs, so they are in
 ``History.history``, the progress bar and the callbacks listed after this
 one (list it first for ``CSVLogger``/``TensorBoard`` to get them), and logs
 that epoch's metrics (``loss``, ``val_accuracy``, ...) to the run;

@@ -17,7 +17,7 @@ training epoch, split around the validation inside it), ``evaluation``
 (validation, the sanity check included), ``test`` and ``predict``. Energy is
 logged with ``pl_module.log`` at each epoch's end (``energy_kwh``,
 ``co2e_kg``: facility, so far; ``power_w``: mean IT power since the previous
-figures) and written to ``trainer.loggers`` every ``log_every_n_steps``
+figures, over at least 1 s) and written to ``trainer.loggers`` every ``log_every_n_steps``
 steps; ``trainer.callback_metrics`` at the end become the run's metrics.
 
 Not separable: Lightning fetches each batch before ``on_train_batch_start``

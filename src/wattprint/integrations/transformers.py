@@ -26,7 +26,8 @@ What the callback does, hook by hook:
   ``on_epoch_begin``, so what follows the last evaluation (the final log,
   ``load_best_model_at_end``) is outside the phases.
 * ``on_log`` adds ``energy_kwh`` and ``co2e_kg`` (facility, so far) and
-  ``power_w`` (mean IT power since the previous log) to the logs, so they
+  ``power_w`` (mean IT power since the previous log, over at least 1 s) to
+  the logs, so they
   are in ``trainer.state.log_history``, the printed logs, and the metrics
   ``train()``/``evaluate()`` return; reporting integrations (``report_to``)
   get them too when the callback is added with :meth:`WattprintCallback.attach`.
