@@ -6,17 +6,13 @@ import csv
 import json
 import os
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from wattprint.cli.main import main
 
 PY = sys.executable
-PG_ENV = "WATTPRINT_TEST_POSTGRES_URL"
 
 _CHILD = """
 import os, wattprint
@@ -25,27 +21,6 @@ wattprint.log_metric("accuracy", 0.5)
 wattprint.log_metric("loss", 1)
 wattprint.log_metric("accuracy", 0.9)
 """
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A ledger URL on the test PostgreSQL, in a schema of its own (dropped after)."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{PG_ENV} not set in CI; .ci/run should have started PostgreSQL")
-        pytest.skip(f"{PG_ENV} not set (start a server with: eval \"$(.ci/postgres.sh)\")")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

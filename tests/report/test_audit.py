@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from audit_ledger import NOW, Q2, Q3, Q4, UTC, Filled, fill, filled_ledger
-from sqlalchemy import create_engine, text
 
 from wattprint.account.periods import parse_period
 from wattprint.account.targets import target_progress
@@ -306,28 +303,6 @@ def test_an_open_period_is_reported_as_of_now(ledger: Ledger) -> None:
     ("2026Q3", "2026Q2"), ("2026Q1", "2025Q4"), ("2026-01", "2025-12"), ("2026", "2025")])
 def test_previous_period(label: str, previous: str) -> None:
     assert previous_period(parse_period(label)).label == previous
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh schema on the suite's PostgreSQL server (as tests/report/test_queries.py)."""
-    base = os.environ.get("WATTPRINT_TEST_POSTGRES_URL")
-    if not base:
-        if os.environ.get("CI") == "true":
-            pytest.fail("WATTPRINT_TEST_POSTGRES_URL not set in CI")
-        pytest.skip("WATTPRINT_TEST_POSTGRES_URL not set (start a server with: "
-                    "eval \"$(.ci/postgres.sh)\")")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres

@@ -1,42 +1,18 @@
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from report_runs import Q1, UTC, make_run, quarter_runs
-from sqlalchemy import create_engine, text
 
 from wattprint.errors import ConfigError
 from wattprint.model import Run
 from wattprint.report import queries as q
 from wattprint.store.ledger import Ledger
 
-PG_ENV = "WATTPRINT_TEST_POSTGRES_URL"
 Q2 = datetime(2026, 4, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{PG_ENV} not set in CI; .ci/run should have started PostgreSQL")
-        pytest.skip(f"{PG_ENV} not set (start a server with: eval \"$(.ci/postgres.sh)\")")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
