@@ -136,9 +136,9 @@ def planning_window(spec: AssessSpec, estimate: Estimate,
     duration = timedelta(hours=estimate.hours)
     deadline = deadline_for(schedule, earliest)
     if deadline is None:
-        window = {"critical": timedelta(0), "standard": timedelta(hours=24),
-                  "flexible": timedelta(days=7)}[schedule.tier]
-        deadline = earliest + max(window, duration)
+        from wattprint.schedule.job import Tier
+
+        deadline = earliest + max(Tier(schedule.tier).default_window, duration)
     return earliest, deadline
 
 

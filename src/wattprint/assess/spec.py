@@ -43,6 +43,7 @@ from typing import Any
 
 from wattprint.errors import ConfigError
 from wattprint.estimate.result import EstimateInput
+from wattprint.schedule.job import Tier
 
 #: Workload keys, as in :class:`~wattprint.estimate.result.EstimateInput`.
 WORKLOAD_KEYS = tuple(EstimateInput.__dataclass_fields__)
@@ -53,7 +54,7 @@ _MODEL_KEYS = ("parameters", "tokens", "precision", "from_scratch", "fine_tune_t
                "smaller_parameters")
 _ALTERNATIVE_KEYS = ("name", "energy_factor", "note", *WORKLOAD_KEYS)
 PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "mixed", "fp8", "int8")
-_TIERS = ("critical", "standard", "flexible")
+_TIERS = tuple(t.value for t in Tier)
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)")
 
 
