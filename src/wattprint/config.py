@@ -157,6 +157,7 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "collector_url": (_url, None),
     "collector_token": (_text, None),
     "collector_spool": (_text, None),
+    "host": (_text, None),
 }
 
 
@@ -191,6 +192,8 @@ class Settings:
     collector_token: str | None = field(default=None, repr=False)
     #: Folder of runs not yet delivered (default ``<user data dir>/spool``).
     collector_spool: str | None = None
+    #: This host's name in runs (default: the system host name); names its part of a shared run.
+    host: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
     def source_of(self, key: str) -> str:

@@ -259,6 +259,27 @@ class Run:
 
 
 @dataclass(frozen=True)
+class RunPart:
+    """One host's share of a run that several hosts record under one id.
+
+    ``status`` is as of the read: a running part whose tracker stopped
+    writing (killed, or its host lost) reads ``interrupted`` with ``stale``
+    True. Energy is facility energy (kWh), emissions operational (kg CO2e).
+    """
+
+    run_id: str
+    host: str
+    status: RunStatus
+    started_utc: datetime
+    ended_utc: datetime | None
+    duration_s: float
+    energy_kwh: float
+    co2e_kg: float
+    updated_utc: datetime
+    stale: bool = False
+
+
+@dataclass(frozen=True)
 class Budget:
     """A project's carbon budget for one UTC month (``"2026-11"``) or every month (``"*"``)."""
 

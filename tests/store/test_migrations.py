@@ -44,7 +44,7 @@ def test_migration_builds_exactly_the_metadata(migrated_url: str) -> None:
     engine.dispose()
     assert names == {"alembic_version", "runs", "run_tags", "devices", "phases", "trace_points",
                      "budgets", "budget_overruns", "carbon_aware", "instruments", "targets",
-                     "offsets", "accounting", "run_metrics"}
+                     "offsets", "accounting", "run_metrics", "run_parts"}
 
 
 def test_aggregation_indexes_exist(migrated_url: str) -> None:
@@ -144,7 +144,7 @@ def test_upgrade_from_0001_keeps_runs_and_adds_budgets(any_url: str) -> None:
         ledger.set_budget("vision", 50.0)
         assert ledger.budget_state("vision", "2024-05").limit_co2e_kg == 50.0
     engine = create_engine(any_url)
-    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0005"
+    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0006"
     engine.dispose()
 
 

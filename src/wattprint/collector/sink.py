@@ -75,16 +75,29 @@ class CollectorSink:
         """Close the HTTP client (a background flush still running is abandoned safely)."""
         self.client.close()
 
-    def save_run(self, run: Run) -> None:
+    def save_run(self, run: Run, *, stale_after_s: float | None = None) -> None:
         """Spool ``run``, send it, and delete the spooled copy once delivered.
+
+        ``stale_after_s`` travels with it: the server stores the heartbeat as
+        :meth:`~wattprint.store.ledger.Ledger.save_run` would.
 
         Raises:
             LedgerError: The spool cannot be written (the tracker then writes
                 its JSON fallback file).
         """
-        text = json.dumps(run_to_dict(run))
+        self._deliver(run, run.id, {"stale_after_s": stale_after_s})
+
+    def save_part(self, run: Run, *, stale_after_s: float | None = None) -> None:
+        """Like :meth:`save_run`, for host ``run.host``'s part of a shared run.
+
+        The server records it with :meth:`~wattprint.store.ledger.Ledger.save_part`.
+        """
+        self._deliver(run, f"{run.id}@{run.host}", {"part": True, "stale_after_s": stale_after_s})
+
+    def _deliver(self, run: Run, key: str, extra: dict[str, object]) -> None:
+        text = json.dumps({**run_to_dict(run), **{k: v for k, v in extra.items() if v is not None}})
         try:
-            path = self.spool.put(run.id, text)
+            path = self.spool.put(key, text)
         except OSError as e:
             raise LedgerError(f"cannot spool run {run.id} in {self.spool.directory}: "
                               f"{e.strerror or e}") from e

@@ -27,6 +27,13 @@ nest); each metric keeps its last logged value. Listeners registered with
 stop. With ``collector_url`` and ``collector_token`` set (and no ``ledger``
 given), runs go to a remote collector instead of the ledger
 (:mod:`wattprint.collector`; its spool is re-sent from ``start``).
+
+Every record of a running run carries a heartbeat deadline of three flush
+intervals, so a run whose process was killed reads ``interrupted`` once it
+passes. In a distributed job (``run_id``, ``WATTPRINT_RUN_ID``, torchrun or
+Slurm; see :mod:`wattprint.measure.distributed`) the tracker records its
+host's *part* of the shared run instead, and on local ranks other than 0 it is
+passive: no sensors, nothing saved.
 """
 
 from __future__ import annotations
@@ -34,7 +41,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import threading
 import uuid
 import warnings
@@ -56,7 +62,7 @@ from wattprint.errors import ConfigError, WattprintError
 from wattprint.intensity.pue import default_pue
 from wattprint.intensity.resolve import resolve_zone
 from wattprint.intensity.zones import load_catalog
-from wattprint.measure import hooks, metrics
+from wattprint.measure import distributed, hooks, metrics
 from wattprint.measure.sampler import Sampler
 from wattprint.measure.sensors.base import Sensor
 from wattprint.measure.sensors.detect import default_sensors, fallback_sensor
@@ -112,6 +118,11 @@ class Tracker:
         clock: Time source (tests pass a ``FakeClock``).
         command: Command line, recorded by ``wattprint run``.
         fallback_dir: Where the JSON fallback goes if the ledger fails.
+        run_id: Join the run with this id as this host's part (a job on
+            several hosts; every rank passes the same id). Default: from
+            ``WATTPRINT_RUN_ID``, torchrun or Slurm, else a new run.
+        host: This host's name in the run (default: ``host`` setting,
+            ``WATTPRINT_HOST``, else the system host name).
     """
 
     def __init__(
@@ -135,10 +146,13 @@ class Tracker:
         command: str = "",
         fallback_dir: Path | None = None,
         settings: Settings | None = None,
+        run_id: str | None = None,
+        host: str | None = None,
     ) -> None:
         args: dict[str, Any] = {
             "project": project, "zone": zone, "pue": pue, "interval_s": interval_s,
             "scope": scope, "gpu_ids": list(gpu_ids) if gpu_ids is not None else None,
+            "host": host,
         }
         if not isinstance(model, str):
             raise ConfigError(f"model must be a name (text), got {type(model).__name__} {model!r}")
@@ -150,16 +164,26 @@ class Tracker:
         self.flops = flops
         self.command = command
         self.pid = pid
+        self.identity = distributed.detect(
+            os.environ, run_id=run_id, host=self.settings.host,
+            scope_given=self.settings.source_of("scope") != "default" or pid is not None,
+        )
+        #: False on a passive rank (a local rank other than 0 of a distributed job).
+        self.measures = self.identity.measures
         self._given_sensors = list(sensors) if sensors is not None else None
+        if not self.measures:
+            self._given_sensors = []
         self._ledger: Ledger | CollectorSink | None = ledger
-        self._save = save
+        self._save = save and self.measures
         self._clock = clock or SystemClock()
         self._fallback_dir = fallback_dir
-        self.id = str(uuid.uuid4())
-        self.host = socket.gethostname()
+        self.id = self.identity.run_id or str(uuid.uuid4())
+        self.host = self.identity.host
+        #: True when this tracker records one host's part of a shared run.
+        self.shared = self.identity.run_id is not None
         self._sampler: Sampler | None = None
         self._where: _Where | None = None
-        self._notes: list[str] = []
+        self._notes: list[str] = list(self.identity.notes)
         self._phases: list[Phase] = []
         self._started_utc: datetime | None = None
         self._flush_stop = threading.Event()
@@ -203,8 +227,9 @@ class Tracker:
         self._started_utc = self._clock.now()
         self._sampler.start()
         if self._save:
+            first_due = self._clock.monotonic() + self.settings.flush_interval_s
             self._flusher = threading.Thread(
-                target=self._flush_loop, name="wattprint-flush", daemon=True
+                target=self._flush_loop, args=(first_due,), name="wattprint-flush", daemon=True
             )
             self._flusher.start()
         metrics.activate(self)
@@ -214,7 +239,9 @@ class Tracker:
     def _tree_pid(self) -> int | None:
         if self.settings.scope == "machine":
             return None
-        return self.pid if self.pid is not None else os.getpid()
+        if self.pid is not None:
+            return self.pid
+        return self.identity.launcher_pid or os.getpid()
 
     def _detect(self) -> list[Sensor]:
         gpu_ids = self.settings.gpu_ids
@@ -379,11 +406,34 @@ class Tracker:
             metrics=self.metrics,
         )
 
-    def _flush_loop(self) -> None:
-        while not self._clock.wait(self._flush_stop, self.settings.flush_interval_s):
+    @property
+    def stale_after_s(self) -> float:
+        """The heartbeat of running records: three flush intervals (s)."""
+        return 3.0 * self.settings.flush_interval_s
+
+    def _write(self, run: Run) -> None:
+        sink = self._ledger_open()
+        if self.shared:
+            sink.save_part(run, stale_after_s=self.stale_after_s)
+        else:
+            sink.save_run(run, stale_after_s=self.stale_after_s)
+
+    def _flush_loop(self, due: float) -> None:
+        """Write at once (the run is visible, and can go stale, from the start), then each interval.
+
+        ``due`` (monotonic) is set by ``start``, so the schedule does not slip
+        by the time the first write takes.
+        """
+        interval_s = self.settings.flush_interval_s
+        try:
+            self._write(self.snapshot())
+        except WattprintError as exc:
+            logger.warning("first write of the running run to the ledger failed: %s", exc)
+        while not self._clock.wait(self._flush_stop, max(0.0, due - self._clock.monotonic())):
+            due = max(due + interval_s, self._clock.monotonic())
             snapshot = self.snapshot()
             try:
-                self._ledger_open().save_run(snapshot)
+                self._write(snapshot)
             except WattprintError as exc:
                 logger.warning("periodic flush to the ledger failed: %s", exc)
             if self._hooks is not None:
@@ -405,13 +455,13 @@ class Tracker:
     def _record(self, run: Run) -> None:
         with self._save_lock:
             try:
-                self._ledger_open().save_run(run)
+                self._write(run)
                 return
             except WattprintError as exc:
                 reason = str(exc)
             from wattprint.store.serialize import write_fallback
 
-            self.fallback_path = write_fallback(run, self._fallback_dir)
+            self.fallback_path = write_fallback(run, self._fallback_dir, part=self.shared)
             warnings.warn(
                 f"ledger not written ({reason}); run saved to {self.fallback_path}",
                 LedgerFallbackWarning,

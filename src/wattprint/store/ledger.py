@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -32,10 +32,11 @@ from wattprint.model import (
     CarbonAwareRecord,
     Footprint,
     Run,
+    RunPart,
     RunStatus,
     ZoneChoice,
 )
-from wattprint.store import budgets, carbon_aware, migrate, rows
+from wattprint.store import budgets, carbon_aware, migrate, parts, rows, writes
 from wattprint.store.accounts import AccountsMixin
 from wattprint.store.engine import (
     ensure_parent,
@@ -44,25 +45,11 @@ from wattprint.store.engine import (
     mask,
     sqlite_path,
     to_url,
-    upsert,
     writing,
 )
-from wattprint.store.schema import (
-    budget_overruns,
-    devices,
-    phases,
-    run_metrics,
-    run_tags,
-    runs,
-    trace_points,
-)
+from wattprint.store.schema import budget_overruns, run_tags, runs
 
 logger = logging.getLogger(__name__)
-
-_CHILD_TABLES: tuple[tuple[str, Table], ...] = (
-    ("tags", run_tags), ("devices", devices), ("phases", phases), ("trace_points", trace_points),
-    ("metrics", run_metrics),
-)
 
 
 def default_url(env: Mapping[str, str] = os.environ) -> str:
@@ -166,7 +153,7 @@ class Ledger(AccountsMixin):
     ) -> None:
         self.close()
 
-    def save_run(self, run: Run) -> None:
+    def save_run(self, run: Run, *, stale_after_s: float | None = None) -> None:
         """Insert or replace ``run`` (row, tags, devices, phases, trace, metrics) atomically.
 
         The stored metric set becomes exactly ``run.metrics``: a metric the
@@ -177,39 +164,81 @@ class Ledger(AccountsMixin):
         past its timeout) rolls back whole and is retried after each of
         ``retry_delays_s``.
 
+        Args:
+            run: The run as it stands.
+            stale_after_s: The writer's heartbeat: a ``running`` run not
+                saved again within this many seconds reads as ``interrupted``
+                (its tracker was killed). The tracker passes three flush
+                intervals; None (or an ended run) sets no deadline.
+
         Raises:
             LedgerError: The database cannot be written, or a metric value is
                 not a finite number.
         """
-        values = rows.run_values(run, self._clock.now())
+        now = self._clock.now()
+        values = rows.run_values(run, now)
+        values["stale_utc"] = writes.stale_deadline(run, now, stale_after_s)
         children = rows.child_rows(run)
-        with self._errors(f"save run {run.id}"):
+        self._retrying(f"save run {run.id}", lambda conn: writes.write_run(conn, values, children))
+
+    def save_part(self, run: Run, *, stale_after_s: float | None = None) -> Run:
+        """Record ``run`` as host ``run.host``'s part of run ``run.id``; returns the merged run.
+
+        For runs that several hosts record under one id (a distributed job):
+        each host saves its own part as often as it likes (an upsert by run
+        and host, retried like :meth:`save_run`), and the run row, devices,
+        phases and trace become the merge of every part
+        (:mod:`wattprint.store.parts`): totals are sums over hosts.
+        ``stale_after_s`` is the part's heartbeat, as in :meth:`save_run`.
+
+        Raises:
+            LedgerError: The database cannot be written, or a metric value is
+                not a finite number.
+        """
+        now = self._clock.now()
+        stale_utc = writes.stale_deadline(run, now, stale_after_s)
+        rows.child_rows(run)  # validate (metrics) before writing anything
+        merged: Run = self._retrying(f"save part {run.host!r} of run {run.id}",
+                                     lambda conn: writes.write_part(conn, run, now, stale_utc))
+        return merged
+
+    def run_parts(self, run_id: str) -> list[RunPart]:
+        """The per-host parts of the run with exactly this id, by host ([] for a one-host run)."""
+        with self._errors(f"read parts of run {run_id}"), self._connect() as conn:
+            return parts.summaries(conn, run_id, self._clock.now())
+
+    def _retrying(self, action: str, write: Any) -> Any:
+        """``write(conn)`` in one write transaction, retried on transient failures."""
+        with self._errors(action):
             for attempt, delay_s in enumerate((*self._retry_delays_s, None)):
                 try:
-                    self._write_run(values, children)
-                    return
+                    with self._connect(write=True) as conn:
+                        return write(conn)
                 except DBAPIError as e:
                     if delay_s is None or not is_transient(e):
                         raise
-                    logger.info("save of run %s failed (%s); retry %d", run.id, e.orig, attempt + 1)
+                    logger.info("%s failed (%s); retry %d", action, e.orig, attempt + 1)
                 threading.Event().wait(delay_s)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _write_run(self, values: dict[str, Any], children: rows.ChildRows) -> None:
-        """One transaction: upsert the run row, then replace its children.
+    def reap_stale(self) -> list[str]:
+        """Record running runs past their heartbeat deadline as ``interrupted``; their ids.
 
-        The upsert takes the run row's lock first (SQLite: the write lock of
-        ``BEGIN IMMEDIATE``; PostgreSQL: the row lock of ``ON CONFLICT DO
-        UPDATE``), so two writers of one run serialise and the second sees
-        the first's children, deletes them and writes its own: never both.
+        Every read (:meth:`get_run`, :meth:`list_runs`, :meth:`reading`) does
+        this first, so a killed tracker's run shows as interrupted on the next
+        look. It writes only when such a run exists; on a read-only ledger it
+        logs why and changes nothing.
         """
-        run_id = values["id"]
-        with self._connect(write=True) as conn:
-            upsert(conn, runs, values, ["id"])
-            for attr, table in _CHILD_TABLES:
-                conn.execute(delete(table).where(table.c.run_id == run_id))
-                items = getattr(children, attr)
-                if items:
-                    conn.execute(insert(table), items)
+        now = self._clock.now()
+        try:
+            with self._connect() as conn:
+                if not writes.any_stale(conn, now):
+                    return []
+            with self._connect(write=True) as conn:
+                return writes.reap_stale(conn, now)
+        except SQLAlchemyError as e:
+            logger.info("cannot mark stale runs interrupted in %s: %s", self.url, _reason(e))
+            return []
 
     def get_run(self, id_or_prefix: str) -> Run:
         """The run with this id, or the only run whose id starts with it.
@@ -217,10 +246,11 @@ class Ledger(AccountsMixin):
         Raises:
             RunNotFoundError: No run matches, or the prefix matches several.
         """
+        self.reap_stale()
         with self._errors("read run"), self._connect() as conn:
             run_id = self._resolve(conn, id_or_prefix)
             row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().one()
-            children = _load_children(conn, [run_id], trace=True)
+            children = writes.load_children(conn, [run_id], trace=True)
         return rows.build_run(row, children[run_id])
 
     def list_runs(
@@ -252,9 +282,10 @@ class Ledger(AccountsMixin):
             stmt = stmt.where(runs.c.started_utc < until)
         if limit is not None:
             stmt = stmt.limit(limit)
+        self.reap_stale()
         with self._errors("list runs"), self._connect() as conn:
             found = conn.execute(stmt).mappings().all()
-            children = _load_children(conn, [r["id"] for r in found], trace=False)
+            children = writes.load_children(conn, [r["id"] for r in found], trace=False)
         return [rows.build_run(r, children[r["id"]]) for r in found]
 
     def delete_run(self, run_id: str) -> None:
@@ -291,11 +322,14 @@ class Ledger(AccountsMixin):
         Returns:
             Ids of the imported runs.
         """
-        from wattprint.store.serialize import load_fallbacks
+        from wattprint.store.serialize import is_part_file, load_fallbacks
 
         imported = []
         for path, run in load_fallbacks(directory).items():
-            self.save_run(run)
+            if is_part_file(path):
+                self.save_part(run)
+            else:
+                self.save_run(run)
             path.unlink(missing_ok=True)
             imported.append(run.id)
         return imported
@@ -386,6 +420,7 @@ class Ledger(AccountsMixin):
         Raises:
             LedgerError: The ledger is not open, or a query failed.
         """
+        self.reap_stale()
         with self._errors("read the ledger"), self._connect() as conn:
             yield conn
 
@@ -415,24 +450,3 @@ def _reason(e: SQLAlchemyError) -> str:
         text += " (another process held the database for more than 30 s)"
     return text
 
-
-def _load_children(
-    conn: Connection, run_ids: Sequence[str], *, trace: bool
-) -> dict[str, rows.ChildRows]:
-    """Child rows of ``run_ids`` (every id gets an entry), each list in ``seq`` order.
-
-    ``run_metrics`` has no ``seq``: its rows come in name order.
-    """
-    out = {rid: rows.ChildRows() for rid in run_ids}
-    for attr, table in _CHILD_TABLES:
-        if attr == "trace_points" and not trace:
-            continue
-        order = table.c.seq if "seq" in table.c else table.c.name
-        for chunk in rows.chunks(run_ids):
-            stmt = (
-                select(table).where(table.c.run_id.in_(chunk))
-                .order_by(table.c.run_id, order)
-            )
-            for rid, items in rows.group_by_run(conn.execute(stmt).mappings()).items():
-                getattr(out[rid], attr).extend(items)
-    return out

@@ -30,6 +30,15 @@ Revision 0005 added two covering indexes for the report queries:
 ``ix_runs_window`` (``started_utc`` first, then every column the window
 aggregates read) and ``ix_devices_method_run_id`` (runs with a modelled device).
 
+Revision 0006 added what many hosts and killed trackers need:
+``runs.stale_utc``, the time after which a ``running`` run that has not been
+written again counts as ``interrupted`` (the tracker's heartbeat: NULL for a
+run that has ended or was saved without one), with ``ix_runs_status_stale_utc``
+to find such runs; and ``run_parts``, one row per host of a run that several
+hosts record under one id (a distributed job): the host's own figures, its
+heartbeat and its whole part as JSON (``body``), cascading with its run. The
+``runs`` row of such a run is the merge of its parts (:mod:`wattprint.store.parts`).
+
 Times are stored as timezone-aware UTC (:class:`UtcDateTime`): PostgreSQL
 keeps ``timestamptz``; SQLite, which has no time zone type, stores naive
 UTC text and gets ``tzinfo=UTC`` back on read.
@@ -62,7 +71,7 @@ from sqlalchemy import (
 )
 
 #: Alembic revision the code expects; equals the head of ``migrations/versions``.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -147,6 +156,7 @@ runs = Table(
     Column("water_l", Float),
     Column("warnings", Text, nullable=False),  # JSON array of strings
     Column("updated_utc", UtcDateTime, nullable=False),
+    Column("stale_utc", UtcDateTime),  # added by 0006: heartbeat deadline of a running run
     Index(None, "project"),
     Index(None, "started_utc"),
     Index(None, "status"),
@@ -158,6 +168,7 @@ runs = Table(
     # scan the index only (report/queries.py).
     Index("ix_runs_window", "started_utc", "project", "model", "zone", "status", "energy_kwh",
           "co2e_kg", "embodied_co2e_kg", "water_l", "duration_s", "id"),
+    Index("ix_runs_status_stale_utc", "status", "stale_utc"),  # added by 0006
 )
 
 run_tags = Table(
@@ -220,6 +231,23 @@ run_metrics = Table(
     Column("name", String, primary_key=True),
     Column("value", Float, nullable=False),
     Index(None, "name"),
+)
+
+# Added by 0006: the per-host parts of a run recorded by several hosts.
+run_parts = Table(
+    "run_parts",
+    metadata,
+    _run_fk(),
+    Column("host", String, primary_key=True),
+    Column("status", String, nullable=False),
+    Column("started_utc", UtcDateTime, nullable=False),
+    Column("ended_utc", UtcDateTime),
+    Column("duration_s", Float, nullable=False),
+    Column("energy_kwh", Float, nullable=False),
+    Column("co2e_kg", Float, nullable=False),
+    Column("stale_utc", UtcDateTime),
+    Column("updated_utc", UtcDateTime, nullable=False),
+    Column("body", Text, nullable=False),  # JSON: the host's part as a run (serialize.run_to_dict)
 )
 
 budgets = Table(

@@ -261,10 +261,11 @@ def default_fallback_dirs() -> tuple[Path, Path]:
     )
 
 
-def write_fallback(run: Run, directory: Path | None = None) -> Path:
+def write_fallback(run: Run, directory: Path | None = None, *, part: bool = False) -> Path:
     """Write ``run`` as JSON to a fallback file and return its path.
 
-    One file per run id (``run-<id>.json``), replaced atomically, so repeated
+    One file per run id (``run-<id>.json``; with ``part``, host ``run.host``'s
+    part of a shared run: ``part-<id>-<host>.json``), replaced atomically, so repeated
     flushes of the same run leave one, current, file. If ``directory``
     (default: the user data dir's ``fallback``) cannot be written, the system
     temp dir is used instead: a run is never lost for want of a directory.
@@ -276,6 +277,8 @@ def write_fallback(run: Run, directory: Path | None = None) -> Path:
     candidates = [directory or primary, temp]
     text = json.dumps(run_to_dict(run), indent=2)
     name = f"run-{_UNSAFE_NAME.sub('_', run.id)}.json"
+    if part:
+        name = f"part-{_UNSAFE_NAME.sub('_', run.id)}-{_UNSAFE_NAME.sub('_', run.host)}.json"
     errors = []
     for folder in candidates:
         try:
@@ -304,13 +307,21 @@ def load_fallbacks(directory: Path | None = None) -> dict[Path, Run]:
 
     With ``directory=None`` both default locations are read. A file that is
     not a valid run record is skipped with a logged warning and left in place.
+    Parts of shared runs (``part-*.json``, see :func:`is_part_file`) come after
+    whole runs.
     """
     folders = [directory] if directory is not None else list(default_fallback_dirs())
     found: dict[Path, Run] = {}
     for folder in folders:
-        for path in sorted(folder.glob("run-*.json")) if folder.is_dir() else ():
+        paths = [*sorted(folder.glob("run-*.json")), *sorted(folder.glob("part-*.json"))]
+        for path in paths if folder.is_dir() else ():
             try:
                 found[path] = run_from_dict(json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError) as e:
                 logger.warning("skipping fallback file %s: %s", path, e)
     return found
+
+
+def is_part_file(path: Path) -> bool:
+    """Whether a fallback file holds one host's part of a shared run."""
+    return path.name.startswith("part-")

@@ -152,7 +152,16 @@ async def _read_body(request: Request, max_bytes: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _decode(body: bytes, key: str | None) -> Run | JSONResponse:
+@dataclass(frozen=True)
+class _Delivery:
+    """A decoded body: the run, whether it is one host's part, the writer's heartbeat."""
+
+    run: Run
+    part: bool
+    stale_after_s: float | None
+
+
+def _decode(body: bytes, key: str | None) -> _Delivery | JSONResponse:
     """The run in ``body``, or the 400/422 answer saying what is wrong."""
     try:
         data: Any = json.loads(body.decode("utf-8"))
@@ -166,7 +175,7 @@ def _decode(body: bytes, key: str | None) -> Run | JSONResponse:
     if key is not None and key != run.id:
         return _error(400, f"invalid Idempotency-Key {key!r}: it must equal the run's id "
                       f"{run.id!r}")
-    return run
+    return _Delivery(run, bool(data.get("part", False)), data.get("stale_after_s"))
 
 
 @router.post(INGEST_PATH, status_code=201, tags=["ingest"], responses={
@@ -190,10 +199,11 @@ async def ingest_run(request: Request) -> JSONResponse:
     decoded = _decode(body, request.headers.get("idempotency-key"))
     if isinstance(decoded, JSONResponse):
         return decoded
-    tags = [t for t in decoded.tags if not t.startswith(TEAM_PREFIX)]
-    run = replace(decoded, tags=(*tags, TEAM_PREFIX + team))
+    tags = [t for t in decoded.run.tags if not t.startswith(TEAM_PREFIX)]
+    delivery = replace(decoded, run=replace(decoded.run, tags=(*tags, TEAM_PREFIX + team)))
+    run = delivery.run
     ledger = context(request).ledger
-    status, result = await run_in_threadpool(_store, ledger, state.lock, run, team)
+    status, result = await run_in_threadpool(_store, ledger, state.lock, delivery, team)
     if status == 403:
         return _error(403, f"run {run.id!r} is stored for another team")
     logger.info("ingest: run %s from team %s %s", run.id, team, result)
@@ -201,19 +211,34 @@ async def ingest_run(request: Request) -> JSONResponse:
                         status)
 
 
-def _store(ledger: Ledger, lock: threading.Lock, run: Run, team: str) -> tuple[int, str]:
-    """Upsert ``run``: (201, created), (200, replaced), (200, kept) or (403, other team)."""
+def _store(ledger: Ledger, lock: threading.Lock, delivery: _Delivery, team: str
+           ) -> tuple[int, str]:
+    """Upsert the run (or part): (201, created), (200, replaced), (200, kept) or (403, other team).
+
+    A part is new (201) when its host has no part of that run yet, and kept
+    when that host's part had already ended.
+    """
+    run = delivery.run
+
+    def write() -> None:
+        if delivery.part:
+            ledger.save_part(run, stale_after_s=delivery.stale_after_s)
+        else:
+            ledger.save_run(run, stale_after_s=delivery.stale_after_s)
+
     with lock:  # one check-then-write at a time, so a run sent twice at once is 201 once
         stored = _stored_status(ledger, run.id)
-        if stored is None:
-            ledger.save_run(run)
-            return 201, "created"
-        status, teams = stored
-        if teams and TEAM_PREFIX + team not in teams:
+        if stored is not None and stored[1] and TEAM_PREFIX + team not in stored[1]:
             return 403, "refused"
-        if status != RunStatus.RUNNING.value and run.status is RunStatus.RUNNING:
+        if delivery.part:
+            part = next((p for p in ledger.run_parts(run.id) if p.host == run.host), None)
+            stored = None if part is None else (part.status.value, stored[1] if stored else set())
+        if stored is None:
+            write()
+            return 201, "created"
+        if stored[0] != RunStatus.RUNNING.value and run.status is RunStatus.RUNNING:
             return 200, "kept"
-        ledger.save_run(run)
+        write()
         return 200, "replaced"
 
 

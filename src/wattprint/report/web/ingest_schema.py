@@ -37,6 +37,17 @@ def _number(value: Any, path: str) -> None:
         _fail(path, f"expected a number, got {type(value).__name__}")
 
 
+def _bool(value: Any, path: str) -> None:
+    if not isinstance(value, bool):
+        _fail(path, f"expected true or false, got {type(value).__name__}")
+
+
+def _positive(value: Any, path: str) -> None:
+    _number(value, path)
+    if not value > 0:
+        _fail(path, f"expected a positive number of seconds, got {value}")
+
+
 def _integer(value: Any, path: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         _fail(path, f"expected an integer, got {type(value).__name__}")
@@ -131,7 +142,10 @@ _RUN = _object(
      "tags": _list(_text), "command": _text, "exit_code": _nullable(_integer),
      "error": _text, "flops": _nullable(_number), "warnings": _list(_text),
      "metrics": _map(_number), "devices": _list(_DEVICE), "phases": _list(_PHASE),
-     "trace": _list(_TRACE)},
+     "trace": _list(_TRACE),
+     # Delivery fields, not part of the run: one host's part of a shared run,
+     # and the writer's heartbeat (Ledger.save_part / save_run(stale_after_s=)).
+     "part": _bool, "stale_after_s": _nullable(_positive)},
 )
 
 
