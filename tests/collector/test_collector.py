@@ -101,3 +101,26 @@ def test_down_spooled_up_flushed_exactly_once(
     runs = ledger.list_runs()
     assert [r.id for r in runs] == [run_id] and "team:vision" in runs[0].tags
     assert TOKEN not in caplog.text + out.output
+
+
+def test_parts_of_a_shared_run_go_through_the_collector(tmp_path: Path, ledger: Ledger) -> None:
+    from wattprint import Tracker
+
+    port = _port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_app(ledger, ingest_tokens={"vision": TOKEN})
+    with Server(app, port):
+        for host in ("node-a", "node-b"):
+            spool = Spool(tmp_path / f"spool-{host}")
+            sink = CollectorSink(CollectorClient(url, TOKEN, timeout_s=2), spool)
+            clock = FakeClock()
+            with Tracker(project="p", zone="DE", sensors=[FakeSensor([(0, 100.0)],
+                         kind=DeviceKind.CPU)], clock=clock, ledger=sink, run_id="job-c",
+                         host=host):
+                clock.advance(36.0)
+            assert spool.paths() == []
+            sink.close()
+    run = ledger.get_run("job-c")
+    assert run.host == "node-a, node-b" and "team:vision" in run.tags
+    assert run.footprint.it_energy_kwh == pytest.approx(2 * 100.0 * 36.0 / 3.6e6)
+    assert [p.host for p in ledger.run_parts("job-c")] == ["node-a", "node-b"]

@@ -133,6 +133,9 @@ def _without(body: dict[str, Any], *path: str) -> dict[str, Any]:
     ({**_body(), "id": ""}, 422, "invalid run: id: expected 1 to 200 characters"),
     ({**_body(), "tags": ["a", 3]}, 422, "invalid run: tags[1]: expected text"),
     ({**_body(), "metrics": {"acc": "high"}}, 422, "invalid run: metrics.acc: expected a number"),
+    ({**_body(), "part": "yes"}, 422, "invalid run: part: expected true or false, got str"),
+    ({**_body(), "stale_after_s": 0}, 422,
+     "invalid run: stale_after_s: expected a positive number of seconds, got 0"),
 ])
 def test_malformed_runs_are_4xx_naming_the_field(ledger: Ledger, body: Any, status: int,
                                                  message: str) -> None:
@@ -140,6 +143,31 @@ def test_malformed_runs_are_4xx_naming_the_field(ledger: Ledger, body: Any, stat
     assert answer.status_code == status
     assert answer.json()["error"].startswith(message)
     assert ledger.list_runs() == []
+
+
+def test_parts_from_several_hosts_merge_and_carry_their_heartbeat(tmp_path: Path) -> None:
+    from wattprint.testing import FakeClock
+
+    clock = FakeClock(now=STARTED)
+    with Ledger(f"sqlite:///{tmp_path}/parts.db", clock=clock) as ledger:
+        client = _client(ledger)
+        running = {**_body("job-1", status=RunStatus.RUNNING), "part": True,
+                   "stale_after_s": 90}
+        a = _post(client, {**running, "host": "node-a"})
+        assert a.status_code == 201 and a.json()["result"] == "created"
+        b = _post(client, {**running, "host": "node-b"})
+        assert b.status_code == 201  # a new host's part of a known run
+        assert [p.host for p in ledger.run_parts("job-1")] == ["node-a", "node-b"]
+        done = _post(client, {**_body("job-1"), "host": "node-a", "part": True})
+        assert done.status_code == 200 and done.json()["result"] == "replaced"
+        late = _post(client, {**running, "host": "node-a"})
+        assert late.json()["result"] == "kept"
+        assert ledger.get_run("job-1").status is RunStatus.RUNNING  # node-b still runs
+        clock.advance(91)  # node-b's heartbeat passes
+        run = ledger.get_run("job-1")
+        assert run.status is RunStatus.INTERRUPTED
+        assert run.energy_kwh == pytest.approx(2 * make_run("x", started=STARTED).energy_kwh)
+        assert run.tags[-1] == "team:vision"
 
 
 def test_idempotency_key_must_be_the_run_id(ledger: Ledger) -> None:

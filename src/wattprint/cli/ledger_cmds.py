@@ -89,22 +89,26 @@ def show(run_id: str, trace: bool, as_json: bool) -> None:
     try:
         found = ledger.get_run(run_id)
         planned = ledger.carbon_aware(found.id)
+        parts = ledger.run_parts(found.id)
     finally:
         ledger.close()
     if as_json:
         from wattprint.store.carbon_aware import to_dict
-        from wattprint.store.serialize import run_to_dict
+        from wattprint.store.serialize import part_to_dict, run_to_dict
 
         data = run_to_dict(found, trace=trace)
         data["carbon_aware"] = None if planned is None else to_dict(planned)
+        data["parts"] = [part_to_dict(p) for p in parts]
         print_json(data)
         return
     from rich.console import Console
 
-    from wattprint.cli.render import print_run
+    from wattprint.cli.render import parts_table, print_run
 
     console = Console()
     print_run(console, found, detail=True)
+    if parts:
+        console.print(parts_table(parts))
     table = model_table(found)
     if table is not None:
         console.print(table)

@@ -1,4 +1,4 @@
-"""Rich tables for runs: the compact summary, devices and phases."""
+"""Rich tables for runs: the compact summary, devices, phases and hosts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from wattprint.cli.common import fmt_duration, fmt_energy, fmt_mass
-from wattprint.model import Run
+from wattprint.model import Run, RunPart
 from wattprint.units import j_to_kwh
 
 
@@ -75,6 +75,21 @@ def phases_table(run: Run) -> Table:
     outside = max(0.0, total_j - inside) if run.devices else 0.0
     table.add_row("[dim](outside phases)[/dim]", "", fmt_energy(j_to_kwh(outside)),
                   f"{100 * outside / total_j:.1f} %")
+    return table
+
+
+def parts_table(parts: Sequence[RunPart]) -> Table:
+    """One row per host of a run recorded by several hosts; the last row is their sum."""
+    table = Table(title="hosts")
+    for col in ("host", "status", "duration", "energy", "emissions", "written (UTC)"):
+        table.add_column(col, justify="right" if col in {"duration", "energy", "emissions"}
+                         else "left")
+    for p in parts:
+        status = p.status.value + (" [dim](no heartbeat)[/dim]" if p.stale else "")
+        table.add_row(escape(p.host), status, fmt_duration(p.duration_s), fmt_energy(p.energy_kwh),
+                      fmt_mass(p.co2e_kg), p.updated_utc.strftime("%m-%d %H:%M:%S"))
+    table.add_row("[bold]total[/bold]", "", "", fmt_energy(sum(p.energy_kwh for p in parts)),
+                  fmt_mass(sum(p.co2e_kg for p in parts)), "")
     return table
 
 

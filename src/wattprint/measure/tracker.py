@@ -212,8 +212,6 @@ class Tracker:
         if self._sampler is not None:
             raise WattprintError("tracker already started")
         self.locate()
-        if self._save and self._ledger is None and self.settings.collector_url:
-            self._ledger_open()  # the sink re-sends its spool in the background
         sensors = self._given_sensors
         if sensors is None:
             sensors = self._detect()
@@ -227,6 +225,14 @@ class Tracker:
         self._started_utc = self._clock.now()
         self._sampler.start()
         if self._save:
+            # After the sampler's first reading (a short command is not missed),
+            # not in the flush thread: a CPU-bound main thread holding the GIL
+            # can delay a thread's imports and migration by seconds. (A collector
+            # sink re-sends its spool in the background.)
+            try:
+                self._ledger_open()
+            except WattprintError as exc:
+                logger.warning("ledger not opened at start (%s); retried at each write", exc)
             first_due = self._clock.monotonic() + self.settings.flush_interval_s
             self._flusher = threading.Thread(
                 target=self._flush_loop, args=(first_due,), name="wattprint-flush", daemon=True

@@ -22,6 +22,11 @@ readers and ignored by :func:`run_from_dict`, which rebuilds them. ::
      "trace": [{"device_id", "t_s", "power_w", "utilisation_pct",
                 "memory_used_bytes", "temperature_c"}]}   # only with trace=True
 
+``wattprint show --json`` adds ``"parts"``: one object per host of a run
+that several hosts recorded under one id (``{"host", "status", "started_utc",
+"ended_utc", "duration_s", "energy_kwh", "co2e_kg", "updated_utc", "stale"}``;
+``[]`` for a one-host run), and ``"carbon_aware"``.
+
 When the ledger cannot be written, :func:`write_fallback` keeps the run in a
 JSON file of this shape; :meth:`wattprint.store.ledger.Ledger.import_fallbacks`
 brings such files back. ``model`` (``""`` when none was given) and
@@ -51,6 +56,7 @@ from wattprint.model import (
     Method,
     Phase,
     Run,
+    RunPart,
     RunStatus,
     TracePoint,
     ZoneChoice,
@@ -106,6 +112,17 @@ def run_to_dict(run: Run, *, trace: bool = True) -> dict[str, Any]:
     if trace:
         out["trace"] = [_trace_to_dict(p) for p in run.trace]
     return out
+
+
+def part_to_dict(part: RunPart) -> dict[str, Any]:
+    """One host's part (``wattprint show --json`` lists them under ``parts``)."""
+    return {
+        "host": part.host, "status": part.status.value,
+        "started_utc": format_utc(part.started_utc),
+        "ended_utc": None if part.ended_utc is None else format_utc(part.ended_utc),
+        "duration_s": part.duration_s, "energy_kwh": part.energy_kwh, "co2e_kg": part.co2e_kg,
+        "updated_utc": format_utc(part.updated_utc), "stale": part.stale,
+    }
 
 
 def _footprint_to_dict(fp: Footprint) -> dict[str, Any]:
