@@ -3,8 +3,10 @@
 :class:`Ledger` stores and returns :class:`~wattprint.model.Run` values.
 It is a thin shell: the row mapping lives in :mod:`wattprint.store.rows`,
 URL and SQLite handling in :mod:`wattprint.store.engine`, schema upgrades in
-:mod:`wattprint.store.migrate`, and the accounting records (instruments,
-targets, offsets, per-run figures) in :mod:`wattprint.store.accounts`.
+:mod:`wattprint.store.migrate`, writing runs and their parts in
+:mod:`wattprint.store.writes`, the accounting records (instruments,
+targets, offsets, per-run figures) in :mod:`wattprint.store.accounts`, and
+budgets, overruns and carbon-aware plans in :mod:`wattprint.store.planning`.
 """
 
 from __future__ import annotations
@@ -19,24 +21,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from wattprint.clock import Clock, SystemClock
 from wattprint.errors import LedgerError, RunNotFoundError
 from wattprint.model import (
-    Budget,
-    BudgetOverrun,
-    BudgetState,
-    CarbonAwareRecord,
     Footprint,
     Run,
     RunPart,
     RunStatus,
     ZoneChoice,
 )
-from wattprint.store import budgets, carbon_aware, migrate, parts, rows, writes
+from wattprint.store import migrate, parts, rows, writes
 from wattprint.store.accounts import AccountsMixin
 from wattprint.store.engine import (
     ensure_parent,
@@ -47,7 +45,8 @@ from wattprint.store.engine import (
     to_url,
     writing,
 )
-from wattprint.store.schema import budget_overruns, run_tags, runs
+from wattprint.store.planning import PlanningMixin
+from wattprint.store.schema import run_tags, runs
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ def default_url(env: Mapping[str, str] = os.environ) -> str:
     return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
 
 
-class Ledger(AccountsMixin):
+class Ledger(AccountsMixin, PlanningMixin):
     """Stores runs; SQLite by default, PostgreSQL for teams.
 
     The constructor only parses the URL; :meth:`open` (or ``with``) creates
@@ -333,69 +332,6 @@ class Ledger(AccountsMixin):
             path.unlink(missing_ok=True)
             imported.append(run.id)
         return imported
-
-    def set_budget(self, project: str, limit_co2e_kg: float, month: str | None = None) -> Budget:
-        """Set a project's carbon budget for a UTC month (``YYYY-MM``) or, by default, every month.
-
-        Raises:
-            ConfigError: Negative limit or malformed month.
-        """
-        key = budgets.EVERY_MONTH if month is None else budgets.parse_month(month)
-        limit = budgets.check_limit(limit_co2e_kg)
-        with self._errors(f"set budget of {project}"), self._connect(write=True) as conn:
-            budgets.put_budget(conn, project, key, limit, self._clock.now())
-            return next(b for b in budgets.select_budgets(conn, project) if b.month == key)
-
-    def budgets(self, project: str | None = None) -> list[Budget]:
-        """Budgets (of one project, or all), by project then month."""
-        with self._errors("list budgets"), self._connect() as conn:
-            return budgets.select_budgets(conn, project)
-
-    def spent_co2e_kg(self, project: str, month: str) -> float:
-        """Emissions (kg CO2e) of the project's runs started in the UTC month ``YYYY-MM``."""
-        month = budgets.parse_month(month)
-        with self._errors(f"sum emissions of {project}"), self._connect() as conn:
-            return budgets.spent(conn, project, month)
-
-    def budget_state(self, project: str, month: str) -> BudgetState:
-        """Limit (None if unset), spending and overruns of a project in a UTC month."""
-        month = budgets.parse_month(month)
-        with self._errors(f"read budget of {project}"), self._connect() as conn:
-            return budgets.state(conn, project, month)
-
-    def record_overrun(
-        self, *, project: str, month: str, expected_co2e_kg: float, overrun_kg: float,
-        tier: str, reason: str, run_id: str | None = None, job_name: str = "",
-        actual_co2e_kg: float | None = None,
-    ) -> BudgetOverrun:
-        """Record that a (critical) job runs over its project's budget for ``month``."""
-        values = budgets.overrun_values(
-            project=project, month=month, expected_co2e_kg=expected_co2e_kg,
-            overrun_kg=overrun_kg, tier=tier, reason=reason, recorded_utc=self._clock.now(),
-            run_id=run_id, job_name=job_name, actual_co2e_kg=actual_co2e_kg,
-        )
-        with self._errors(f"record overrun of {project}"), self._connect(write=True) as conn:
-            conn.execute(insert(budget_overruns).values(values))
-        return BudgetOverrun(**values)
-
-    def overruns(self, project: str | None = None, month: str | None = None) -> list[BudgetOverrun]:
-        """Recorded overruns, oldest first."""
-        with self._errors("list overruns"), self._connect() as conn:
-            return budgets.select_overruns(conn, project, month)
-
-    def save_carbon_aware(self, record: CarbonAwareRecord) -> None:
-        """Insert or replace the planned-vs-achieved record of a saved run.
-
-        Raises:
-            RunNotFoundError: The run is not in the ledger.
-        """
-        with self._errors(f"save plan of run {record.run_id}"), self._connect(write=True) as c:
-            carbon_aware.put(c, record, self._clock.now())
-
-    def carbon_aware(self, run_id: str) -> CarbonAwareRecord | None:
-        """The carbon-aware record of the run with exactly this id, or None."""
-        with self._errors(f"read plan of run {run_id}"), self._connect() as conn:
-            return carbon_aware.get(conn, run_id)
 
     def _resolve(self, conn: Connection, id_or_prefix: str) -> str:
         if conn.execute(select(runs.c.id).where(runs.c.id == id_or_prefix)).first():
