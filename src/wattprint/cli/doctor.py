@@ -1,6 +1,8 @@
-"""``wattprint doctor``: which sensors work here, which do not, and the fix."""
+"""``wattprint doctor``: which sensors, providers and ledger work here, which do not, and the fix."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
@@ -10,7 +12,7 @@ from wattprint.cli.common import json_option, print_json
 @click.command()
 @json_option
 def doctor(as_json: bool) -> None:
-    """Check which sensors and intensity providers are available here, and how to fix the rest.
+    """Check the sensors, intensity providers and ledger here, and how to fix the rest.
 
     \b
     Examples:
@@ -24,6 +26,7 @@ def doctor(as_json: bool) -> None:
     found = probes()
     settings = load_settings()
     providers = probe_all(settings)
+    ledger = ledger_status(settings)
     if as_json:
         print_json({
             "sensors": [
@@ -35,6 +38,7 @@ def doctor(as_json: bool) -> None:
                  "in_chain": in_chain}
                 for s, in_chain in providers
             ],
+            "ledger": ledger,
             "settings": {k: settings.source_of(k) for k in settings.sources},
         })
         return
@@ -58,3 +62,48 @@ def doctor(as_json: bool) -> None:
         name = s.name + (" (in chain)" if in_chain else "")
         ptable.add_row(name, status, escape(s.reason), escape(s.fix))
     console.print(ptable)
+    ltable = Table(title="ledger (setting `db`, WATTPRINT_DB)")
+    for col in ("ledger", "status", "detail", "fix"):
+        ltable.add_column(col)
+    status = "[green]available[/green]" if ledger["available"] else "[red]unavailable[/red]"
+    ltable.add_row(escape(ledger["url"]), status, escape(ledger["detail"]), escape(ledger["fix"]))
+    console.print(ltable)
+
+
+def ledger_status(settings: Any) -> dict[str, Any]:
+    """Open (and so migrate) the configured ledger: URL (password masked), revision, run counts.
+
+    With a collector configured, runs go there instead: that is said, and the
+    ledger is not opened.
+    """
+    from wattprint.errors import WattprintError
+    from wattprint.store.ledger import Ledger
+
+    if settings.collector_url:
+        return {"url": settings.collector_url, "available": True, "revision": None,
+                "detail": "runs are sent to this collector (collector_url), not to a ledger; "
+                          "`wattprint collector status` counts the spool", "fix": ""}
+    ledger = Ledger(settings.db)
+    try:
+        with ledger:
+            with ledger.reading() as conn:
+                from sqlalchemy import func, select
+
+                from wattprint.store import migrate
+                from wattprint.store.schema import runs
+
+                revision = migrate.current_revision(conn.engine)
+                counts = dict(conn.execute(
+                    select(runs.c.status, func.count()).group_by(runs.c.status)).all())
+    except WattprintError as e:
+        postgres = ledger.url.startswith("postgresql")
+        fix = ("check host, port, database and credentials in WATTPRINT_DB; "
+               "pip install 'wattprint[postgres]' for the driver" if postgres
+               else "check the path in WATTPRINT_DB (or `db`) is writable")
+        return {"url": ledger.url, "available": False, "revision": None, "detail": str(e),
+                "fix": fix}
+    total = sum(counts.values())
+    detail = (f"{ledger.url.split(':', 1)[0]}, schema revision {revision}, {total} run(s)"
+              + (f", {counts['running']} running" if counts.get("running") else ""))
+    return {"url": ledger.url, "available": True, "revision": revision, "detail": detail,
+            "fix": ""}
