@@ -1,4 +1,4 @@
-"""``wattprint doctor``: which sensors, providers and ledger work here, which do not, and the fix."""
+"""``wattprint doctor``: which sensors, providers and ledger work here, and how to fix the rest."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def ledger_status(settings: Any) -> dict[str, Any]:
                 from wattprint.store.schema import runs
 
                 revision = migrate.current_revision(conn.engine)
-                counts = dict(conn.execute(
+                counts: dict[str, int] = dict(conn.execute(
                     select(runs.c.status, func.count()).group_by(runs.c.status)).all())
     except WattprintError as e:
         postgres = ledger.url.startswith("postgresql")
