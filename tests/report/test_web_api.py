@@ -156,6 +156,24 @@ def test_run_detail_page_shows_phases_and_planned_vs_achieved(web: TestClient) -
         "cpu:0 AMD EPYC 9654 (counter)", "gpu:0 NVIDIA H100 (sampled-power)"}
 
 
+def test_a_run_of_several_hosts_lists_them(web: TestClient, ledger: Ledger,
+                                           runs: dict[str, Run]) -> None:
+    import dataclasses
+
+    base = runs["r06"]
+    for host in ("gpu-node-1", "gpu-node-2"):
+        ledger.save_part(dataclasses.replace(base, id="ddp-job", host=host))
+    body = web.get("/api/v1/runs/ddp-job").json()
+    assert [(p["host"], p["status"], p["stale"]) for p in body["parts"]] == [
+        ("gpu-node-1", "finished", False), ("gpu-node-2", "finished", False)]
+    assert body["footprint"]["co2e_kg"] == pytest.approx(2 * base.co2e_kg)
+    assert sum(p["co2e_kg"] for p in body["parts"]) == pytest.approx(2 * base.co2e_kg)
+    html = web.get("/runs/ddp-job").text
+    assert 'id="run-parts"' in html and "gpu-node-2" in html
+    assert 'id="run-parts"' not in web.get("/runs/r06").text
+    assert web.get("/api/v1/runs/r06").json()["parts"] == []
+
+
 def test_unknown_run_is_404(web: TestClient) -> None:
     response = web.get("/api/v1/runs/nope")
     assert response.status_code == 404

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.requests import Request
 
 from wattprint.estimate.equivalents import Equivalent, equivalents
-from wattprint.model import AccountedFigure, CarbonAwareRecord, DeviceEnergy, Run
+from wattprint.model import AccountedFigure, CarbonAwareRecord, DeviceEnergy, Run, RunPart
 from wattprint.report.web import figures
 from wattprint.report.web.context import DashboardContext, context
 from wattprint.report.web.render import page
@@ -34,6 +34,8 @@ class RunDetail:
     carbon_aware: CarbonAwareRecord | None
     accounting: tuple[AccountedFigure, ...]
     equivalents: tuple[Equivalent, ...]
+    #: Per-host parts of a run recorded by several hosts (empty for one host).
+    parts: tuple[RunPart, ...] = ()
 
     def trace(self) -> dict[str, tuple[list[float], list[float]]]:
         """Device id -> (seconds from start, watts)."""
@@ -77,6 +79,7 @@ class RunDetail:
             "carbon_aware": to_json(self.carbon_aware),
             "accounting": [to_json(f) for f in self.accounting],
             "equivalents": to_json(self.equivalents),
+            "parts": [to_json(p) for p in self.parts],
         }
 
     def figures(self) -> dict[str, figures.Figure]:
@@ -121,7 +124,8 @@ def run_detail(ctx: DashboardContext, run_id: str) -> RunDetail:
     plan = ctx.ledger.carbon_aware(run.id)
     figures_ = ctx.ledger.accounting([run.id]).get(run.id, {})
     return RunDetail(run, plan, tuple(figures_[k] for k in sorted(figures_)),
-                     equivalents(co2e_kg=run.co2e_kg, energy_kwh=run.energy_kwh))
+                     equivalents(co2e_kg=run.co2e_kg, energy_kwh=run.energy_kwh),
+                     tuple(ctx.ledger.run_parts(run.id)))
 
 
 @router.get("/api/v1/runs/{run_id}", tags=["runs"], summary="One run in detail")
@@ -129,7 +133,8 @@ def api_run(ctx: Ctx, run_id: RunId) -> JSONResponse:
     """One run with its devices, phases, power trace and intensity.
 
     Also its carbon-aware plan (planned vs achieved intensity) when it has one,
-    its accounted figures and everyday equivalents.
+    its accounted figures, everyday equivalents and, for a run recorded by
+    several hosts, one entry per host under ``parts``.
     """
     return JSONResponse(run_detail(ctx, run_id).to_json())
 
