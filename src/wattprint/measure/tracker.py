@@ -63,6 +63,7 @@ from wattprint.intensity.pue import default_pue
 from wattprint.intensity.resolve import resolve_zone
 from wattprint.intensity.zones import load_catalog
 from wattprint.measure import distributed, hooks, metrics
+from wattprint.measure.flush import FlushSchedule
 from wattprint.measure.sampler import Sampler
 from wattprint.measure.sensors.base import Sensor
 from wattprint.measure.sensors.detect import default_sensors, fallback_sensor
@@ -424,24 +425,29 @@ class Tracker:
         else:
             sink.save_run(run, stale_after_s=self.stale_after_s)
 
-    def _flush_loop(self, due: float) -> None:
+    def _flush_loop(self, first_due: float) -> None:
         """Write at once (the run is visible, and can go stale, from the start), then each interval.
 
-        ``due`` (monotonic) is set by ``start``, so the schedule does not slip
-        by the time the first write takes.
+        ``first_due`` (monotonic) is set by ``start``, so the schedule does not
+        slip by the time the first write takes; :class:`FlushSchedule` starts
+        each write early enough to commit within the interval.
         """
-        interval_s = self.settings.flush_interval_s
+        clock = self._clock
+        schedule = FlushSchedule(first_due, self.settings.flush_interval_s)
+        began = clock.monotonic()
         try:
             self._write(self.snapshot())
         except WattprintError as exc:
             logger.warning("first write of the running run to the ledger failed: %s", exc)
-        while not self._clock.wait(self._flush_stop, max(0.0, due - self._clock.monotonic())):
-            due = max(due + interval_s, self._clock.monotonic())
+        schedule.observe(began, clock.monotonic())
+        while not clock.wait(self._flush_stop, schedule.wait_s(clock.monotonic())):
+            began = clock.monotonic()
             snapshot = self.snapshot()
             try:
                 self._write(snapshot)
             except WattprintError as exc:
                 logger.warning("periodic flush to the ledger failed: %s", exc)
+            schedule.wrote(began, clock.monotonic())
             if self._hooks is not None:
                 self._hooks.progress(snapshot)
 
