@@ -23,7 +23,7 @@ EXIT_HELD = 3
 
 @click.command(context_settings={"allow_interspersed_args": False})
 @job_options
-@click.option("--executor", "executor_name", type=click.Choice(["local", "slurm"]),
+@click.option("--executor", "executor_name", type=click.Choice(["local", "slurm", "ray"]),
               default="local", show_default=True, help="Where the job runs.")
 @click.option("--partition", "partitions", multiple=True, metavar="ZONE=NAME",
               help="Slurm partition for a zone (repeat per zone).")
@@ -32,18 +32,22 @@ EXIT_HELD = 3
 @click.option("--cluster-tz", default="UTC", show_default=True,
               help="Time zone Slurm reads --begin in (IANA name, e.g. Europe/Berlin).")
 @click.option("--sbatch", default="sbatch", show_default=True, help="The sbatch executable.")
+@click.option("--ray-address", "ray_addresses", multiple=True, metavar="ZONE=URL",
+              help="Ray job server (dashboard, :8265) for a zone (repeat per zone).")
 @click.option("--dry-run", is_flag=True, help="Print what would be submitted; run nothing.")
 @json_option
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def submit(command: tuple[str, ...], executor_name: str, partitions: tuple[str, ...],
-           clusters: tuple[str, ...], cluster_tz: str, sbatch: str, dry_run: bool,
-           as_json: bool, **options: Any) -> int:
+           clusters: tuple[str, ...], cluster_tz: str, sbatch: str,
+           ray_addresses: tuple[str, ...], dry_run: bool, as_json: bool, **options: Any) -> int:
     """Plan a job, check its project's carbon budget, then submit it.
 
     With Slurm the job is submitted at once with --begin at the planned start
     (converted to --cluster-tz) on the planned zone's partition. A standard or
     flexible job that would exceed the budget is held (exit 3); a critical
-    one is submitted and the overrun recorded.
+    one is submitted and the overrun recorded. With Ray it waits here until
+    the planned start, then submits the job to the planned zone's cluster
+    (--ray-address ZONE=URL).
 
     \b
     Examples:
@@ -55,10 +59,12 @@ def submit(command: tuple[str, ...], executor_name: str, partitions: tuple[str, 
     """
     if not command:
         raise ConfigError("give the command or batch script to submit after --: -- SCRIPT ARGS")
-    executor = _executor(executor_name, partitions, clusters, cluster_tz, sbatch)
+    executor = _executor(executor_name, partitions, clusters, cluster_tz, sbatch, ray_addresses)
     result, _series = build_plan(options)
     if executor_name == "slurm":
         executor.command_for(result, command)  # no partition for the zone: fail before asking
+    elif executor_name == "ray":
+        executor.request_for(result, command)  # no cluster for the zone: fail before asking
     decision = _decide(result)
     if not as_json:
         _print_plan(result, decision)
@@ -75,17 +81,24 @@ def submit(command: tuple[str, ...], executor_name: str, partitions: tuple[str, 
         click.echo(shlex.join(submission.command))
     else:
         click.echo(submission.message, err=True)
-        if submission.job_id and submission.executor == "slurm":
+        if submission.job_id and submission.executor in ("slurm", "ray"):
             click.echo(submission.job_id)
     return submission.exit_code or 0
 
 
 def _executor(name: str, partitions: Sequence[str], clusters: Sequence[str], tz_name: str,
-              sbatch: str) -> Any:
+              sbatch: str, ray_addresses: Sequence[str] = ()) -> Any:
     if name == "local":
         from wattprint.schedule.executors.local import LocalExecutor
 
         return LocalExecutor()
+    if name == "ray":
+        from wattprint.schedule.executors.ray import RayExecutor
+
+        if not ray_addresses:
+            raise ConfigError("--executor ray needs a job server per zone: "
+                              "--ray-address DE=http://HEAD:8265")
+        return RayExecutor(_pairs(ray_addresses, "--ray-address"))
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from wattprint.schedule.executors.slurm import SlurmExecutor
