@@ -231,6 +231,57 @@ def test_a_lost_node_is_recorded_interrupted_with_its_energy_so_far(
                for w in c.run.warnings)
 
 
+class _Collector:
+    """The dashboard's ingest endpoint on real uvicorn, in a thread, on loopback."""
+
+    def __init__(self, ledger: Ledger, token: str) -> None:
+        import uvicorn
+
+        from wattprint.report.web import create_app
+
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        config = uvicorn.Config(create_app(ledger, ingest_tokens={"etl": token}),
+                                host="127.0.0.1", port=int(self.url.rsplit(":", 1)[1]),
+                                log_level="warning", access_log=False, lifespan="off", ws="none")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> _Collector:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive()
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def test_nodes_without_database_credentials_send_their_parts_to_a_collector(
+    cluster: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = "etl-team-token-0123456789"
+    head = cluster["nodes"][0]
+    with Ledger(f"sqlite:///{tmp_path}/server.db") as server, _Collector(server, token) as col:
+        monkeypatch.setenv("WATTPRINT_COLLECTOR_URL", col.url)
+        monkeypatch.setenv("WATTPRINT_COLLECTOR_TOKEN", token)
+        monkeypatch.setenv("WATTPRINT_COLLECTOR_SPOOL", str(tmp_path / "spool"))
+        with track_cluster(project="ray-etl", **TRACKING) as c:
+            ray.get(burn.options(scheduling_strategy=_on(head)).remote(0.2))
+        stored = server.get_run(c.run_id)
+        parts = server.run_parts(c.run_id)
+    assert c.run is not None and c.run.status is RunStatus.FINISHED  # merged from the parts
+    assert sorted(p.host for p in parts) == sorted(p.host for p in c.parts)
+    assert stored.energy_kwh == pytest.approx(c.run.energy_kwh)
+    assert "team:etl" in stored.tags
+    host = next(n.host for n in c.nodes if n.node_id == head)
+    assert [p.name for p in stored.phases] == [p.name for p in c.run.phases] == [
+        f"ray:burn@{host}"]
+    assert list((tmp_path / "spool").glob("*.json")) == []  # every part delivered
+
+
 # -- the executor, against the head's job server ------------------------------------
 NOW = datetime(2026, 11, 3, 0, 0, tzinfo=timezone.utc)
 START = datetime(2026, 11, 3, 2, 30, tzinfo=timezone.utc)
