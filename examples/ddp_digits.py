@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 
 def main(epochs: int = 8) -> None:
@@ -61,9 +62,10 @@ def main(epochs: int = 8) -> None:
             tracker.log_metric("accuracy", accuracy)
     dist.barrier()  # every host has recorded its part
     dist.destroy_process_group()
-    print(json.dumps({"rank": rank, "local_rank": int(os.environ.get("LOCAL_RANK", "0")),
-                      "run_id": tracker.id, "host": tracker.host, "measures": tracker.measures}),
-          flush=True)  # one write per line: ranks share stdout
+    line = json.dumps({"rank": rank, "local_rank": int(os.environ.get("LOCAL_RANK", "0")),
+                       "run_id": tracker.id, "host": tracker.host, "measures": tracker.measures})
+    sys.stdout.flush()
+    os.write(sys.stdout.fileno(), (line + "\n").encode())  # one write(2): ranks share stdout
 
 
 if __name__ == "__main__":

@@ -24,6 +24,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _objects(text: str) -> list[dict[str, object]]:
+    """Every JSON object printed on the agent's stdout, in order."""
+    decoder, found, i = json.JSONDecoder(), [], text.find("{")
+    while i >= 0:
+        obj, end = decoder.raw_decode(text, i)
+        found.append(obj)
+        i = text.find("{", end)
+    return found
+
+
 def test_two_torchrun_agents_record_one_run_summed_over_hosts(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/ledger.db"
     Ledger(url).open().close()
@@ -35,11 +45,19 @@ def test_two_torchrun_agents_record_one_run_summed_over_hosts(tmp_path: Path) ->
                                               "WATTPRINT_ZONE": "DE"},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
               for h in ("node-a", "node-b")]
+    outputs = []
+    try:
+        for agent in agents:
+            outputs.append(agent.communicate(timeout=180))
+    finally:
+        for agent in agents:  # never leave an agent (or its pipes) behind
+            if agent.poll() is None:
+                agent.kill()
+                agent.communicate()
     ranks = []
-    for agent in agents:
-        out, err = agent.communicate(timeout=180)
+    for agent, (out, err) in zip(agents, outputs, strict=True):
         assert agent.returncode == 0, err[-3000:]
-        ranks += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        ranks += _objects(out)
     assert sorted(r["rank"] for r in ranks) == [0, 1, 2, 3]
     assert len({r["run_id"] for r in ranks}) == 1
     assert sorted((r["host"], r["local_rank"], r["measures"]) for r in ranks) == [
