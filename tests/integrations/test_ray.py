@@ -43,7 +43,7 @@ ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 MB = 1024 * 1024
 TRACKING: dict[str, Any] = {"zone": "DE", "interval_s": 0.2, "flush_interval_s": 1.0}
-_NOTE = re.compile(r"ray on (\S+): (\d+) task calls of \d+ names used ([\d.]+) of the machine's "
+_NOTE = re.compile(r"ray on (\S+): (\d+) task calls? of \d+ names? used ([\d.]+) of the machine's "
                    r"([\d.]+) busy CPU-s \([\d.]+ %\): ([\d.]+) J of ([\d.]+) J CPU energy")
 
 

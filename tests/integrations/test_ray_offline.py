@@ -99,6 +99,11 @@ def test_each_task_name_gets_its_cpu_time_fraction_of_each_cpu_device() -> None:
         "memory energy are not split")
 
 
+def test_one_call_of_one_name_is_said_in_the_singular() -> None:
+    run = with_shares(_part(), _book(("embed", 1.0, 1.0)).shares(), machine_busy_cpu_s=4.0)
+    assert run.warnings[-1].startswith("ray on node-a: 1 task call of 1 name used 1.00 of ")
+
+
 def test_shares_never_exceed_the_cpu_energy() -> None:
     # Task CPU time above the machine's busy time (a task begun before the tracker).
     run = with_shares(_part(), _book(("a", 3.0, 3.0), ("b", 1.0, 1.0)).shares(), 2.0)

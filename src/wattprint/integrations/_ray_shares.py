@@ -107,8 +107,10 @@ def with_shares(run: Run, shares: list[TaskShare], machine_busy_cpu_s: float) ->
         ))
     attributed_j = sum(p.energy_j for p in phases)
     percent = 100.0 * task_cpu_s / denominator if denominator > 0 else 0.0
-    note = (f"ray on {run.host}: {sum(s.calls for s in shares)} task calls of {len(shares)} "
-            f"names used {task_cpu_s:.2f} of the machine's {machine_busy_cpu_s:.2f} busy CPU-s "
+    calls = sum(s.calls for s in shares)
+    note = (f"ray on {run.host}: {calls} task call{'' if calls == 1 else 's'} of "
+            f"{len(shares)} name{'' if len(shares) == 1 else 's'} used {task_cpu_s:.2f} "
+            f"of the machine's {machine_busy_cpu_s:.2f} busy CPU-s "
             f"({percent:.1f} %): {attributed_j:.1f} J of {sum(cpu_j.values()):.1f} J CPU energy "
             "attributed to them (phases ray:*); GPU and memory energy are not split")
     if not cpu_j:
