@@ -6,6 +6,8 @@ helpers are the only place the conversion factors live.
 
 from __future__ import annotations
 
+import re
+
 J_PER_KWH = 3_600_000.0
 J_PER_UJ = 1e-6
 J_PER_MJ = 1e-3
@@ -36,3 +38,29 @@ def mj_to_j(energy_mj: float) -> float:
 def co2e_kg(energy_kwh: float, intensity_g_per_kwh: float) -> float:
     """Emissions in kg CO2e for ``energy_kwh`` at ``intensity_g_per_kwh``."""
     return energy_kwh * intensity_g_per_kwh / G_PER_KG
+
+
+#: Seconds per unit of the durations users write: ``2d``, ``4h``, ``90m`` (or ``90min``), ``45s``.
+SECONDS_PER: dict[str, float] = {"d": 86400.0, "h": 3600.0, "min": 60.0, "m": 60.0, "s": 1.0}
+_DURATION_TERM = re.compile(r"(\d+(?:\.\d+)?)\s*(min|d|h|m|s)")
+
+
+def duration_s(text: str) -> float:
+    """Seconds in a duration with units, such as ``1h30m``, ``2d``, ``90 min`` or ``45s``.
+
+    Terms add up. Plain numbers are refused here, because callers read them in
+    different units (seconds or hours).
+
+    Raises:
+        ValueError: ``text`` is not a sequence of number-unit terms.
+    """
+    raw = text.strip().lower()
+    end, seconds = 0, 0.0
+    for term in _DURATION_TERM.finditer(raw):
+        if raw[end:term.start()].strip():
+            break
+        seconds += float(term.group(1)) * SECONDS_PER[term.group(2)]
+        end = term.end()
+    if end == 0 or raw[end:].strip():
+        raise ValueError(f"not a duration with units: {text!r}")
+    return seconds

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from wattprint import units
 from wattprint.errors import ConfigError
 from wattprint.estimate.result import EstimateInput
 from wattprint.schedule.job import Tier
@@ -55,7 +55,6 @@ _MODEL_KEYS = ("parameters", "tokens", "precision", "from_scratch", "fine_tune_t
 _ALTERNATIVE_KEYS = ("name", "energy_factor", "note", *WORKLOAD_KEYS)
 PRECISIONS = ("fp32", "tf32", "fp16", "bf16", "mixed", "fp8", "int8")
 _TIERS = tuple(t.value for t in Tier)
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)")
 
 
 @dataclass(frozen=True)
@@ -246,13 +245,11 @@ class _Where:
         """Plain numbers are hours; ``4d``, ``90m``, ``1h30m`` are durations."""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return self.number(value, key) * 3600.0
-        text = str(value).strip().lower().replace(" ", "")
-        parts = _DURATION.findall(text)
-        if not parts or "".join(n + u for n, u in parts) != text:
+        try:
+            seconds = units.duration_s(str(value))
+        except ValueError:
             raise self.fail(key, f"expected hours (96) or a duration (4d, 90m, 1h30m), "
-                                 f"got {value!r}")
-        scale = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
-        seconds = sum(float(n) * scale[u] for n, u in parts)
+                                 f"got {value!r}") from None
         if not seconds > 0:
             raise self.fail(key, f"must be > 0, got {value!r}")
         return seconds

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from wattprint import units
 from wattprint.errors import ConfigError
 
 json_option = click.option(
@@ -76,7 +77,6 @@ def fmt_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{sec:02d}"
 
 
-_DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0}
 _ENERGY_UNITS = {"wh": 1e-3, "kwh": 1.0, "mwh": 1e3, "j": 1 / 3.6e6, "kj": 1 / 3.6e3,
                  "mj": 1 / 3.6}
 _POWER_UNITS = {"w": 1.0, "kw": 1e3, "mw": 1e6}
@@ -84,17 +84,16 @@ _POWER_UNITS = {"w": 1.0, "kw": 1e3, "mw": 1e6}
 
 def parse_duration_s(text: str, name: str) -> float:
     """Parse ``4h``, ``90m``, ``1h30m``, ``2d``, ``45s`` or plain seconds into seconds."""
-    import re
-
-    raw = text.strip().lower()
     try:
-        return _positive(float(raw), name, text)
+        return _positive(float(text.strip()), name, text)
     except ValueError:
         pass
-    parts = re.findall(r"(\d+(?:\.\d+)?)\s*(d|h|min|m|s)", raw)
-    if not parts or re.sub(r"(\d+(?:\.\d+)?)\s*(d|h|min|m|s)", "", raw).strip():
-        raise ConfigError(f"{name}: expected a duration like 4h, 90m, 1h30m or 2d, got {text!r}")
-    return _positive(sum(float(n) * _DURATION_UNITS[u] for n, u in parts), name, text)
+    try:
+        seconds = units.duration_s(text)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a duration like 4h, 90m, 1h30m or 2d, "
+                          f"got {text!r}") from None
+    return _positive(seconds, name, text)
 
 
 def parse_energy_kwh(text: str, name: str = "--energy") -> float:

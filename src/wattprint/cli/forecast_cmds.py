@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
+from wattprint import units
 from wattprint.cli.common import json_option, print_json
 from wattprint.errors import ConfigError
 
 _METHOD_CHOICES = ("seasonal-naive", "seasonal-naive-weekly", "profile", "all")
 _DEFAULT_COLUMN = "carbon_intensity_g_per_kwh"
-_UNITS_S = {"d": 86400, "h": 3600, "m": 60, "min": 60, "s": 1}
 
 series_option = click.option(
     "--series", "series_files", multiple=True, required=True, metavar="FILE",
@@ -125,14 +125,13 @@ def _pick_zone(available: tuple[str, ...], zone: str | None) -> str:
 
 def _duration_s(text: str, name: str) -> int:
     """``24h``, ``90m``, ``2d``, ``1h30m``, ``3600s`` or plain hours, in whole seconds."""
-    raw = text.strip().lower()
-    pattern = r"(\d+(?:\.\d+)?)\s*(min|d|h|m|s)"
-    if re.fullmatch(r"\d+(?:\.\d+)?", raw):
-        seconds = float(raw) * 3600
-    elif raw and re.fullmatch(f"(?:{pattern}\\s*)+", raw):
-        seconds = sum(float(n) * _UNITS_S[u] for n, u in re.findall(pattern, raw))
-    else:
-        raise ConfigError(f"{name}: expected a duration like 24h, 90m or 2d, got {text!r}")
+    raw = text.strip()
+    try:
+        plain = re.fullmatch(r"\d+(?:\.\d+)?", raw)
+        seconds = float(raw) * 3600 if plain else units.duration_s(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a duration like 24h, 90m or 2d, "
+                          f"got {text!r}") from None
     if seconds < 1:
         raise ConfigError(f"{name}: must be at least 1 s, got {text!r}")
     return int(round(seconds))
