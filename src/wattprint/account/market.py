@@ -31,18 +31,16 @@ Pure: the ledger supplies the instruments and the earlier runs.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib import resources
 from typing import Any
 
 from wattprint.errors import ConfigError
 from wattprint.model import AccountedFigure, Instrument, Run
+from wattprint.tables import packaged_rows
 
 INSTRUMENT_TYPES = ("ppa", "rec", "go", "supplier")
 _ORDER = {"ppa": 0, "go": 1, "rec": 1, "supplier": 2}
@@ -67,10 +65,8 @@ class ResidualMix:
 @functools.lru_cache(maxsize=1)
 def residual_mix_table() -> dict[str, ResidualMix]:
     """The embedded residual mixes, by zone (``data/residual_mix.csv``)."""
-    folder = resources.files("wattprint.account").joinpath("data")
-    text = folder.joinpath("residual_mix.csv").read_text("utf-8")
     out = {}
-    for row in csv.DictReader(io.StringIO(text)):
+    for row in packaged_rows("wattprint.account", "residual_mix.csv"):
         value = row["residual_g_per_kwh"].strip()
         source = f"{row['source']}, {row['url']}" if row["url"] else row["source"]
         out[row["zone"]] = ResidualMix(row["zone"], int(row["year"]),

@@ -19,16 +19,14 @@ count or hours), in which case they are re-estimated in full.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
-import io
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from wattprint.estimate.calculator import compute
 from wattprint.estimate.result import Estimate
+from wattprint.tables import packaged_rows
 
 if TYPE_CHECKING:
     from wattprint.assess.spec import AssessSpec
@@ -90,10 +88,8 @@ class _Factor:
 @functools.lru_cache(maxsize=1)
 def default_factors() -> dict[str, _Factor]:
     """The published factors of ``data/alternatives.csv``, by key."""
-    folder = resources.files("wattprint.assess").joinpath("data")
-    text = folder.joinpath("alternatives.csv").read_text("utf-8")
     return {row["key"]: _Factor(float(row["energy_factor"]), row["basis"], row["source"])
-            for row in csv.DictReader(io.StringIO(text))}
+            for row in packaged_rows("wattprint.assess", "alternatives.csv")}
 
 
 def alternatives_for(spec: AssessSpec, estimate: Estimate) -> tuple[AlternativeResult, ...]:

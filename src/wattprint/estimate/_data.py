@@ -6,11 +6,10 @@ Reading uses the ``csv`` module only, so loading all tables takes milliseconds.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from dataclasses import dataclass
-from importlib import resources
+
+from wattprint.tables import packaged_rows
 
 
 def read_table(name: str) -> list[dict[str, str]]:
@@ -22,8 +21,7 @@ def read_table(name: str) -> list[dict[str, str]]:
     Returns:
         One ``{column: value}`` mapping per row, values as strings.
     """
-    text = resources.files("wattprint.estimate").joinpath("data").joinpath(name).read_text("utf-8")
-    return list(csv.DictReader(io.StringIO(text)))
+    return packaged_rows("wattprint.estimate", name)
 
 
 @dataclass(frozen=True)

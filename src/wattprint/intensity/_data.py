@@ -7,9 +7,7 @@ loading every table takes a few milliseconds.
 
 from __future__ import annotations
 
-import csv
-import io
-from importlib import resources
+from wattprint.tables import packaged_rows
 
 
 def read_table(name: str) -> list[dict[str, str]]:
@@ -21,5 +19,4 @@ def read_table(name: str) -> list[dict[str, str]]:
     Returns:
         One ``{column: value}`` mapping per row, values as strings.
     """
-    text = resources.files("wattprint.intensity").joinpath("data").joinpath(name).read_text("utf-8")
-    return list(csv.DictReader(io.StringIO(text)))
+    return packaged_rows("wattprint.intensity", name)

@@ -16,21 +16,17 @@ candidates. ``wattprint advise --zones`` replaces the list.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-from importlib import resources
 
 from wattprint.intensity.zones import ZoneCatalog, load_catalog
+from wattprint.tables import packaged_rows
 
 
 @functools.lru_cache(maxsize=1)
 def grid_neighbours() -> dict[str, frozenset[str]]:
     """Interconnected neighbours of each country (both directions of every pair)."""
-    folder = resources.files("wattprint.optimise").joinpath("data")
-    text = folder.joinpath("grid_neighbours.csv").read_text("utf-8")
     found: dict[str, set[str]] = {}
-    for row in csv.DictReader(io.StringIO(text)):
+    for row in packaged_rows("wattprint.optimise", "grid_neighbours.csv"):
         found.setdefault(row["a"], set()).add(row["b"])
         found.setdefault(row["b"], set()).add(row["a"])
     return {country: frozenset(near) for country, near in found.items()}
