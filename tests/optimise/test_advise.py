@@ -132,9 +132,34 @@ def test_tensor_core_gpus_by_name(name: str, cores: bool) -> None:
     assert ev.has_tensor_cores(name) is cores
 
 
+@pytest.mark.parametrize(("name", "kind"), [
+    ("AMD Instinct MI300X", "matrix-core"), ("AMD Instinct MI250X", "matrix-core"),
+    ("AMD Instinct MI210", "matrix-core"), ("AMD Instinct MI100", "matrix-core"),
+    ("AMD Instinct MI325X", "matrix-core"), ("AMD Radeon RX 7900 XTX", "matrix-core"),
+    ("AMD Radeon PRO W7900", "matrix-core"), ("AMD Radeon RX 9070 XT", "matrix-core"),
+    ("AMD Instinct MI50", None), ("AMD Radeon RX 580", None), ("AMD Radeon RX 6800 XT", None),
+    ("NVIDIA A100-SXM4-80GB", "tensor-core"), ("Tesla P100-PCIE-16GB", None)])
+def test_matrix_units_by_name_and_vendor(name: str, kind: str | None) -> None:
+    assert ev.matrix_unit_kind(name) == kind
+
+
+def test_amd_matrix_cores_get_mixed_precision_advice_with_the_factor_caveat() -> None:
+    run = busy_run("AMD Instinct MI300X", tags=("precision:fp32",))
+    advice = _rules(advise(run))["mixed-precision"]
+    assert advice.status == "suggestion"
+    assert advice.title == ("fp32 on matrix-core GPUs (AMD Instinct MI300X): train with mixed "
+                            "precision")
+    figures = _evidence(advice)
+    assert figures["matrix-core GPUs"] == "AMD Instinct MI300X"
+    assert figures["factor measured on"] == "NVIDIA tensor-core GPUs"
+    assert "ROCm" in advice.action and advice.saving_kwh > 0
+
+
 def test_no_tensor_cores_no_mixed_precision_advice() -> None:
     run = busy_run("Tesla P100-PCIE-16GB", tags=("precision:fp32",))
-    assert "no tensor-core GPU" in _skipped(advise(run))["mixed-precision"]
+    assert _skipped(advise(run))["mixed-precision"] == (
+        "no tensor-core or matrix-core GPU (NVIDIA Volta or newer, AMD Instinct MI100 or "
+        "Radeon RDNA 3 or newer) in the run")
 
 
 # ---------------------------------------------------------------------------- idle power
@@ -260,7 +285,7 @@ def test_real_tracker_run_with_fake_sensor_traces() -> None:
     assert "cpu:0 time at idle power" not in figures  # flat 20 W: no visible floor
     skipped = _skipped(result)
     assert skipped["data-pipeline"] == "no GPU utilisation in the trace"
-    assert "no tensor-core GPU" in skipped["mixed-precision"]
+    assert "no tensor-core or matrix-core GPU" in skipped["mixed-precision"]
     # The sampler's trapezoids: 95 s at 50 W, then 95 → 100 s rising to 300 W.
     assert ev.data_phases(run)[0].energy_by_device_j["gpu:0"] == pytest.approx(
         50 * 95 + (50 + 300) / 2 * 5)

@@ -9,7 +9,9 @@ Thresholds are in :class:`Thresholds`:
   while data-loading phases (see :mod:`.advise_evidence`) take at least
   ``data_share`` (10 %) of the run: saving = the GPUs' energy during those
   phases × their idle share there (1 − utilisation).
-* **mixed-precision** — a tensor-core GPU (Volta or newer) and a run that
+* **mixed-precision** — a GPU with fp16/bf16 matrix units (NVIDIA tensor
+  cores, Volta or newer; AMD matrix cores, Instinct MI100 or Radeon RDNA 3
+  or newer) and a run that
   says fp32/tf32, or says nothing (then status ``check``): saving = the
   energy outside data loading × (1 − the factor of
   ``assess/data/alternatives.csv``, read with
@@ -175,6 +177,14 @@ def _gpus(run: Run) -> list[DeviceEnergy]:
     return [d for d in run.devices if d.device.kind is DeviceKind.GPU]
 
 
+def _matrix_gpus(run: Run) -> tuple[list[DeviceEnergy], str]:
+    """The GPUs with fp16/bf16 matrix units, and what to call them."""
+    kinds = {d.device.name: ev.matrix_unit_kind(d.device.name) for d in _gpus(run)}
+    gpus = [d for d in _gpus(run) if kinds[d.device.name]]
+    found = sorted({kinds[d.device.name] or "" for d in gpus}, reverse=True)
+    return gpus, found[0] if len(found) == 1 else "tensor-/matrix-core"
+
+
 def _saving(run: Run, energy_it_j: float) -> tuple[float, float]:
     """Facility kWh and kg CO2e of ``energy_it_j`` of IT energy in this run."""
     kwh = j_to_kwh(energy_it_j) * run.footprint.pue
@@ -242,11 +252,12 @@ def _idle_in_data(run: Run, traced: Sequence[tuple[DeviceEnergy, ev.DeviceTrace]
 
 
 def mixed_precision(run: Run, ctx: _Context) -> Advice | NotApplicable:
-    """fp32 (or unknown precision) on tensor-core GPUs: train with mixed precision."""
+    """fp32 (or unknown precision) on GPUs with fp16/bf16 matrix units: use mixed precision."""
     rule = "mixed-precision"
-    gpus = [d for d in _gpus(run) if ev.has_tensor_cores(d.device.name)]
+    gpus, label = _matrix_gpus(run)
     if not gpus:
-        return NotApplicable(rule, "no tensor-core GPU (NVIDIA Volta or newer) in the run")
+        return NotApplicable(rule, "no tensor-core or matrix-core GPU (NVIDIA Volta or newer, "
+                                   "AMD Instinct MI100 or Radeon RDNA 3 or newer) in the run")
     precision = ev.precision_of(run)
     if precision.reduced:
         return NotApplicable(rule, f"already {precision.value} ({precision.said_by})")
@@ -255,19 +266,23 @@ def mixed_precision(run: Run, ctx: _Context) -> Advice | NotApplicable:
     compute_kwh = max(run.energy_kwh - data_kwh, 0.0)
     kwh = compute_kwh * (1.0 - factor.value)
     names = ", ".join(dict.fromkeys(d.device.name for d in gpus))
-    evidence = (Evidence("tensor-core GPUs", names),
-                Evidence("precision", precision.value or "unknown", ""),
-                Evidence("precision said by", precision.said_by),
-                Evidence("energy outside data loading", compute_kwh, "kWh"),
-                Evidence("energy factor of mixed precision", factor.value, "×"))
-    how = ("torch.autocast('cuda', dtype=torch.bfloat16) (fp16: with torch.amp.GradScaler), "
-           "Lightning precision='bf16-mixed', or the Trainer's --bf16; check the loss "
-           "converges as in fp32.")
+    evidence: tuple[Evidence, ...] = (
+        Evidence(f"{label} GPUs", names),
+        Evidence("precision", precision.value or "unknown", ""),
+        Evidence("precision said by", precision.said_by),
+        Evidence("energy outside data loading", compute_kwh, "kWh"),
+        Evidence("energy factor of mixed precision", factor.value, "×"))
+    if "matrix" in label:  # the factor was measured on NVIDIA tensor cores
+        evidence += (Evidence("factor measured on", "NVIDIA tensor-core GPUs"),)
+    how = ("torch.autocast('cuda', dtype=torch.bfloat16) (fp16: with torch.amp.GradScaler; "
+           "ROCm builds of PyTorch use the 'cuda' device too), Lightning "
+           "precision='bf16-mixed', or the Trainer's --bf16; check the loss converges as in "
+           "fp32.")
     if precision.full:
-        return Advice(rule, f"{precision.value} on tensor-core GPUs ({names}): train with mixed "
+        return Advice(rule, f"{precision.value} on {label} GPUs ({names}): train with mixed "
                       "precision", how, kwh, co2e_kg(kwh, run.footprint.intensity.g_per_kwh),
                       evidence, source=factor.source)
-    return Advice(rule, f"precision unknown: check (tensor-core GPUs: {names})",
+    return Advice(rule, f"precision unknown: check ({label} GPUs: {names})",
                   "Say the precision with a tag (wattprint run --tag precision:fp32, or "
                   "Tracker(tags=['precision:bf16'])). If it is fp32: " + how,
                   kwh, co2e_kg(kwh, run.footprint.intensity.g_per_kwh), evidence, "check",

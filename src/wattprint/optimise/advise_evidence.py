@@ -44,6 +44,11 @@ _VALUE_FLAGS = ("--precision", "--mixed_precision", "--mixed-precision")
 _TENSOR_CORE_NAMES = re.compile(
     r"\b(V100|TITAN V|GV100|T4|TITAN RTX|QUADRO RTX|RTX [2-5]0[5-9]0|RTX A\d+|A100|A800|A30|"
     r"A40|A10G?|A16|A2|L4|L40S?|H100|H200|H800|H20|GH200|B100|B200|GB200|RTX \d+ ADA|RTX PRO)\b")
+#: AMD GPUs with matrix units for fp16/bf16: Instinct MI100 (CDNA) and newer, and
+#: the Radeon RX / PRO W 7000 (RDNA 3, WMMA) and 9000 (RDNA 4) series. MI50/MI60
+#: (Vega 20) have packed fp16 but no matrix cores.
+_MATRIX_CORE_NAMES = re.compile(
+    r"\b(MI1\d\d|MI2\d\dX?|MI3\d\d[AXH]?|RX [79]\d{3}|PRO W[79]\d{3})\b")
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,21 @@ def _command_precision(command: str) -> tuple[str, str] | None:
 def has_tensor_cores(name: str) -> bool:
     """Whether an NVIDIA GPU of this name has tensor cores (Volta or newer)."""
     upper = name.upper()
-    if "GTX" in upper:
+    if "GTX" in upper or "AMD" in upper or "RADEON" in upper or "INSTINCT" in upper:
         return False  # GTX 16xx are Turing without tensor cores; older GTX are Pascal or earlier
     return bool(_TENSOR_CORE_NAMES.search(upper.replace("-", " ")))
+
+
+def has_matrix_cores(name: str) -> bool:
+    """Whether an AMD GPU of this name has matrix units for fp16/bf16 (see above)."""
+    upper = name.upper()
+    if not ("AMD" in upper or "RADEON" in upper or "INSTINCT" in upper):
+        return False
+    return bool(_MATRIX_CORE_NAMES.search(upper.replace("-", " ")))
+
+
+def matrix_unit_kind(name: str) -> str | None:
+    """``"tensor-core"`` (NVIDIA), ``"matrix-core"`` (AMD) or None: no fp16/bf16 units."""
+    if has_tensor_cores(name):
+        return "tensor-core"
+    return "matrix-core" if has_matrix_cores(name) else None
