@@ -151,6 +151,34 @@ def test_log_run_into_the_active_run(store: Store) -> None:
     assert len(stored["trace"]) >= 30
 
 
+def test_the_power_trace_is_a_metric_history_per_device_at_its_own_times(
+        store: Store) -> None:
+    run = _tracked_run()
+    with mlflow.start_run(experiment_id=store.experiment_id) as active:
+        wp_mlflow.log_run(run)
+    start_ms = run.started_utc.timestamp() * 1000
+    for device in ("cpu:0", "gpu:0", "ram"):
+        points = [p for p in run.trace if p.device_id == device]
+        key = f"{P}power_w.{device.replace(':', '_')}"
+        history = sorted(store.client.get_metric_history(active.info.run_id, key),
+                         key=lambda m: m.step)
+        assert [m.step for m in history] == list(range(len(points))) and len(points) >= 5
+        assert [m.value for m in history] == pytest.approx([p.power_w for p in points])
+        assert [m.timestamp for m in history] == [int(start_ms + p.t_s * 1000) for p in points]
+    cpu = [m.value for m in sorted(store.client.get_metric_history(
+        active.info.run_id, P + "power_w.cpu_0"), key=lambda m: m.step)]
+    assert cpu == sorted(cpu) and cpu[0] < 70.0 < 130.0 < cpu[-1]  # the sensor's ramp, 50->150 W
+
+
+def test_trace_false_logs_no_history(store: Store) -> None:
+    run = _tracked_run()
+    with mlflow.start_run(experiment_id=store.experiment_id) as active:
+        wp_mlflow.log_run(run, trace=False)
+    metrics = store.client.get_run(active.info.run_id).data.metrics
+    assert not [k for k in metrics if k.startswith(P + "power_w.")]
+    assert P + "mean_power_w.cpu_0" in metrics
+
+
 def test_log_run_by_id_with_embodied_water_and_a_prefix(store: Store) -> None:
     run = _tracked_run()
     run = replace(run, footprint=replace(run.footprint, embodied_co2e_kg=0.25, water_l=1.5),

@@ -23,6 +23,9 @@ What goes into the MLflow run (``prefix`` defaults to ``"wattprint."``):
   ``flops_per_w`` when the run has them; per device (``cpu:0`` is written
   ``cpu_0``) ``mean_power_w.<device>`` (energy ÷ duration: the power trace's
   time average) and ``peak_power_w.<device>``;
+* metric histories (``trace=True``, the default): ``power_w.<device>`` at
+  every point of the power trace, and ``utilisation_pct.<device>`` where the
+  sensor reports it, each point at its own time (step = its index);
 * params: ``run_id``, ``project``, ``model`` and ``experiment`` (when set),
   ``zone``, ``zone_how`` (how the zone was chosen), ``zone_note``,
   ``intensity_g_per_kwh``, ``intensity_source``, ``pue``, ``pue_source`` and
@@ -52,13 +55,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from wattprint.errors import ConfigError, MissingExtraError, WattprintError
+from wattprint.integrations import _mlflow_batch as batch
 from wattprint.measure import hooks
 from wattprint.model import Run
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
 
-    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.entities import Metric
     from mlflow.tracking import MlflowClient
 
     from wattprint.measure.tracker import Tracker
@@ -80,6 +83,7 @@ def log_run(
     client: MlflowClient | None = None,
     prefix: str = "wattprint.",
     step: int = 0,
+    trace: bool = True,
 ) -> str:
     """Log ``run`` into the active MLflow run, or into ``run_id``.
 
@@ -91,6 +95,10 @@ def log_run(
         prefix: Start of every metric, param and tag key.
         step: MLflow step of the metrics (``autolog`` puts the final figures
             after its progress steps).
+        trace: Also log the power trace, point by point, as the metric
+            histories ``power_w.<device>`` (and ``utilisation_pct.<device>``
+            where the sensor reports it): step = the point's index, timestamp
+            = its time, so MLflow charts it against wall or relative time.
 
     Returns:
         The MLflow run id logged into.
@@ -128,7 +136,8 @@ def log_run(
 
     params = [Param(k, v) for k, v in _params(run, prefix).items()]
     tags = [RunTag(k, v) for k, v in _tags(run, prefix).items()]
-    _write(client, run_id, metrics=_metrics(run, prefix, step, final=True),
+    metrics = _metrics(run, prefix, step, final=True) + (_trace(run, prefix) if trace else [])
+    batch.write(client, run_id, metrics=metrics,
            params=params, tags=tags)
     from wattprint.store.serialize import run_to_dict
 
@@ -232,7 +241,7 @@ class _AutologListener(hooks.TrackerListener):
             bound = self._bound.get(tracker.id)
         if bound is not None:
             metrics = _metrics(run, self.prefix, bound.next_step(), final=False)
-            _write(bound.client, bound.run_id, metrics=metrics)
+            batch.write(bound.client, bound.run_id, metrics=metrics)
 
     def on_stop(self, tracker: Tracker, run: Run) -> None:
         with self._lock:
@@ -269,6 +278,23 @@ def _metrics(run: Run, prefix: str, step: int, *, final: bool) -> list[Metric]:
     return [Metric(prefix + k, float(v), ms, step) for k, v in values.items()]
 
 
+def _trace(run: Run, prefix: str) -> list[Metric]:
+    """Every point of the run's power trace, at its own time (see :func:`log_run`)."""
+    from mlflow.entities import Metric
+
+    start_ms = run.started_utc.timestamp() * 1000
+    index: dict[str, int] = {}
+    out = []
+    for point in run.trace:
+        step = index[point.device_id] = index.get(point.device_id, -1) + 1
+        ms, dev = int(start_ms + point.t_s * 1000), _key_part(point.device_id)
+        out.append(Metric(f"{prefix}power_w.{dev}", float(point.power_w), ms, step))
+        if point.utilisation_pct is not None:
+            out.append(Metric(f"{prefix}utilisation_pct.{dev}", float(point.utilisation_pct),
+                              ms, step))
+    return out
+
+
 def _power_by_device(run: Run) -> dict[str, tuple[float, float]]:
     """Mean and peak power (W) per device.
 
@@ -301,15 +327,15 @@ def _params(run: Run, prefix: str) -> dict[str, str]:
     for de in run.devices:
         values[f"method.{_key_part(de.device.id)}"] = de.device.method.value
         values[f"sensor.{_key_part(de.device.id)}"] = de.device.sensor
-    limit = _limit("MAX_PARAM_VAL_LENGTH", _PARAM_MAX)
-    return {prefix + k: _clip(v, limit) for k, v in values.items() if v}
+    limit = batch.limit("MAX_PARAM_VAL_LENGTH", _PARAM_MAX)
+    return {prefix + k: batch.clip(v, limit) for k, v in values.items() if v}
 
 
 def _tags(run: Run, prefix: str) -> dict[str, str]:
     values = {"run_id": run.id, "status": run.status.value, "host": run.host,
               "tags": ", ".join(run.tags), "warnings": "; ".join(run.warnings)}
-    limit = _limit("MAX_TAG_VAL_LENGTH", _TAG_MAX)
-    return {prefix + k: _clip(v, limit) for k, v in values.items() if v}
+    limit = batch.limit("MAX_TAG_VAL_LENGTH", _TAG_MAX)
+    return {prefix + k: batch.clip(v, limit) for k, v in values.items() if v}
 
 
 # -- MLflow plumbing --------------------------------------------------------
@@ -335,33 +361,6 @@ def _held_run_id(client: MlflowClient, run_id: str, prefix: str) -> str | None:
     return params.get(prefix + "run_id")
 
 
-def _write(client: MlflowClient, run_id: str, *, metrics: Sequence[Metric] = (),
-           params: Sequence[Param] = (), tags: Sequence[RunTag] = ()) -> None:
-    # MLflow caps a batch (1000 metrics, 100 params, 100 tags, 1000 in all): a
-    # machine with many devices needs several.
-    per_metric = _limit("MAX_METRICS_PER_BATCH", 1000)
-    per_param = _limit("MAX_PARAMS_TAGS_PER_BATCH", 100)
-    total = _limit("MAX_ENTITIES_PER_BATCH", 1000)
-    if len(metrics) <= per_metric and max(len(params), len(tags)) <= per_param and (
-        len(metrics) + len(params) + len(tags) <= total
-    ):
-        batches = [(list(metrics), list(params), list(tags))]
-    else:
-        n = min(per_metric, total)
-        batches = [(m, [], []) for m in _chunks(metrics, n)]
-        batches += [([], p, []) for p in _chunks(params, per_param)]
-        batches += [([], [], t) for t in _chunks(tags, per_param)]
-    try:
-        for m, p, t in batches:
-            client.log_batch(run_id, metrics=m, params=p, tags=t)
-    except Exception as e:  # MlflowException and the REST client's errors
-        raise WattprintError(f"MLflow refused the wattprint figures for run {run_id}: {e}") from e
-
-
-def _chunks(items: Sequence[Any], n: int) -> list[list[Any]]:
-    return [list(items[i:i + n]) for i in range(0, len(items), n)]
-
-
 def _check_prefix(prefix: str) -> None:
     if not isinstance(prefix, str) or not _KEY.match(prefix):
         raise ConfigError(
@@ -372,14 +371,3 @@ def _check_prefix(prefix: str) -> None:
 
 def _key_part(device_id: str) -> str:
     return re.sub(r"[^\w.\-]", "_", device_id)
-
-
-def _limit(name: str, default: int) -> int:
-    """MLflow's own limit ``name``, or ``default`` where that MLflow does not name it."""
-    from mlflow.utils import validation
-
-    return int(getattr(validation, name, default))
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
