@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -59,6 +60,19 @@ def test_overview_totals_match_the_runs_of_the_window(web: TestClient, runs: dic
     assert body["change_pct"]["failed_runs"] is None  # none before: no percentage
     assert sum(p["runs"] for p in body["daily"]) == 10
     assert body["top_runs"][0]["id"] == max(inside, key=lambda r: r.co2e_kg).id
+
+
+def test_a_total_that_is_zero_in_both_periods_says_so_not_plus_zero(web: TestClient) -> None:
+    body = web.get("/api/v1/overview", params={"period": "7d"}).json()
+    html = web.get("/", params={"period": "7d"}).text
+    shown = dict(re.findall(r'id="change-(\w+)">([^<]*)</div>', html))
+    assert len(shown) == 6
+    for key, text in shown.items():
+        if not body["totals"][key] and not body["previous_totals"][key]:
+            assert text == "none in either period", key
+        else:
+            assert text.endswith(" vs previous") and "none" not in text, key
+    assert "none in either period" in shown.values()  # the 7 days hold no embodied figure
 
 
 def test_overview_custom_period_and_project(web: TestClient) -> None:
@@ -154,6 +168,15 @@ def test_run_detail_page_shows_phases_and_planned_vs_achieved(web: TestClient) -
     assert len(figure["layout"]["shapes"]) == 2
     assert {t["name"] for t in figure["data"]} == {
         "cpu:0 AMD EPYC 9654 (counter)", "gpu:0 NVIDIA H100 (sampled-power)"}
+
+
+def test_a_run_without_phases_says_how_to_record_them_instead_of_empty_axes(
+        web: TestClient, ledger: Ledger, runs: dict[str, Run]) -> None:
+    ledger.save_run(replace(runs["r06"], id="no-phases", phases=()))
+    html = web.get("/runs/no-phases").text
+    assert 'id="run-phases-chart"' not in html
+    assert 'id="run-phases-none"' in html and "tracker.phase(" in html
+    assert 'id="run-phases-chart"' in web.get("/runs/r06").text
 
 
 def test_a_run_of_several_hosts_lists_them(web: TestClient, ledger: Ledger,
