@@ -7,6 +7,12 @@ one. A file is deleted only after the collector answered 2xx for exactly
 its content (:meth:`Spool.discard` compares first, so a newer record written
 meanwhile stays). A run the collector refuses for good (400, 413, 422) is
 moved to ``rejected/`` with the reason beside it, never silently dropped.
+
+Several processes of one host may share a spool (trackers, ``wattprint
+collector flush``): writes, discards and rejections hold the folder's
+``.lock`` file (:mod:`filelock`) as well as a thread lock, so a discard's
+compare-then-delete cannot remove a newer record another process wrote in
+between.
 """
 
 from __future__ import annotations
@@ -15,7 +21,11 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -28,7 +38,7 @@ def default_spool_dir() -> Path:
 
 
 class Spool:
-    """A folder of runs not yet delivered; safe to share between threads.
+    """A folder of runs not yet delivered; safe to share between threads and processes.
 
     Args:
         directory: The folder (created on first write).
@@ -36,7 +46,20 @@ class Spool:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._lock = threading.Lock()
+        self._thread_lock = threading.Lock()
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Hold the folder against this process's threads and other processes."""
+        with self._thread_lock:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with FileLock(self.lock_path):
+                yield
+
+    @property
+    def lock_path(self) -> Path:
+        """The file other processes lock to change the spool."""
+        return self.directory / ".lock"
 
     def path_of(self, run_id: str) -> Path:
         """The file that holds ``run_id``."""
@@ -48,8 +71,7 @@ class Spool:
         Raises:
             OSError: The folder cannot be written.
         """
-        with self._lock:
-            self.directory.mkdir(parents=True, exist_ok=True)
+        with self._lock():
             fd, tmp = tempfile.mkstemp(prefix=".run-", suffix=".tmp", dir=self.directory)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -77,7 +99,7 @@ class Spool:
 
     def discard(self, path: Path, sent: str) -> bool:
         """Delete ``path`` if it still holds ``sent``; True when deleted."""
-        with self._lock:
+        with self._lock():
             try:
                 if path.read_text(encoding="utf-8") != sent:
                     return False
@@ -88,7 +110,7 @@ class Spool:
 
     def reject(self, path: Path, reason: str) -> Path:
         """Move ``path`` to ``rejected/`` with ``<name>.reason.txt``; returns the new path."""
-        with self._lock:
+        with self._lock():
             folder = self.directory / "rejected"
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / path.name
