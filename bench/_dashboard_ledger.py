@@ -86,7 +86,7 @@ class _Gen:
                 "gpu_kwh": gpu_kwh, "ram_kwh": ram_kwh, "other_kwh": None, "it_energy_kwh": it,
                 "energy_kwh": it * pue, "co2e_kg": it * pue * intensity / 1000.0,
                 "embodied_co2e_kg": duration * gpus * 4e-6, "water_l": it * pue * 1.8,
-                "warnings": "[]", "updated_utc": _sql_time(NOW),
+                "warnings": "[]", "updated_utc": _sql_time(NOW), "stale_utc": None,
             },
             "started": started, "duration": duration, "model": model,
             "kwh": (cpu_kwh, gpu_kwh, ram_kwh),

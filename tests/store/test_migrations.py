@@ -58,6 +58,7 @@ def test_aggregation_indexes_exist(migrated_url: str) -> None:
     assert runs_ix["ix_runs_model"] == ["model"]
     assert runs_ix["ix_runs_zone"] == ["zone"]
     assert runs_ix["ix_runs_project_started_utc"] == ["project", "started_utc"]
+    assert runs_ix["ix_runs_ended"] == ["ended_utc"]
     assert metrics_ix == {"ix_run_metrics_name": ["name"]}
     assert model["nullable"] is False and "''" in str(model["default"])
     assert pk == ["run_id", "name"]
@@ -144,7 +145,7 @@ def test_upgrade_from_0001_keeps_runs_and_adds_budgets(any_url: str) -> None:
         ledger.set_budget("vision", 50.0)
         assert ledger.budget_state("vision", "2024-05").limit_co2e_kg == 50.0
     engine = create_engine(any_url)
-    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0006"
+    assert migrate.current_revision(engine) == SCHEMA_REVISION == "0007"
     engine.dispose()
 
 
@@ -174,6 +175,29 @@ def test_upgrade_from_0003_gives_old_runs_no_model_and_no_metrics(any_url: str) 
         assert ledger.get_run("after-0004").metrics == old.metrics
         assert [r.id for r in ledger.list_runs(model="")] == ["before-0004"]
         assert [r.id for r in ledger.list_runs(model="bert-base")] == ["after-0004"]
+
+
+def test_downgrade_to_0006_drops_only_the_ended_index(any_url: str) -> None:
+    from alembic import command
+    from sample_runs import make_run
+
+    with Ledger(any_url) as ledger:
+        ledger.save_run(make_run("kept"))
+    engine = create_engine(any_url)
+    before = {ix["name"] for ix in inspect(engine).get_indexes("runs")}
+    config = _alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0006")
+    after = {ix["name"] for ix in inspect(engine).get_indexes("runs")}
+    assert migrate.current_revision(engine) == "0006"
+    engine.dispose()
+    assert before - after == {"ix_runs_ended"}
+    with Ledger(any_url) as ledger:  # and back up again
+        assert ledger.get_run("kept").id == "kept"
+    engine = create_engine(any_url)
+    assert "ix_runs_ended" in {ix["name"] for ix in inspect(engine).get_indexes("runs")}
+    engine.dispose()
 
 
 def test_downgrade_to_0003_drops_model_and_metrics_and_keeps_runs(any_url: str) -> None:

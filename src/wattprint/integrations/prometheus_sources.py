@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from wattprint.clock import Clock, SystemClock
 from wattprint.errors import ConfigError, WattprintError
-from wattprint.model import Intensity, Run, RunStatus
+from wattprint.model import Intensity, Run
 
 if TYPE_CHECKING:
     from wattprint.intensity.providers.base import IntensityProvider
@@ -81,6 +81,9 @@ class RunSource(Protocol):
 class LedgerRuns:
     """Running and recently ended runs from the ledger, in one SQL query per scrape.
 
+    The query (:mod:`wattprint.store.recent`) reads index ranges only: running
+    runs by status, ended ones by ``ended_utc`` (``ix_runs_ended``).
+
     Args:
         ledger: An open ledger (any process's trackers flush into it).
         window: Which runs to show.
@@ -95,23 +98,12 @@ class LedgerRuns:
 
     def runs(self) -> list[RunFigures]:
         """Runs inside the window, running first, then by start time, newest first."""
-        from sqlalchemy import and_, case, or_, select
+        from wattprint.store.recent import recent_runs
 
-        from wattprint.store.schema import runs
-
-        now, w = self._clock.now(), self._window
-        running = runs.c.status == RunStatus.RUNNING.value
-        stmt = (
-            select(runs.c.id, runs.c.project, runs.c.model, runs.c.status, runs.c.energy_kwh,
-                   runs.c.co2e_kg, runs.c.duration_s)
-            .where(or_(
-                and_(running, runs.c.updated_utc >= now - timedelta(seconds=w.stale_after_s)),
-                and_(~running, runs.c.ended_utc >= now - timedelta(seconds=w.window_s))))
-            .order_by(case((running, 0), else_=1), runs.c.started_utc.desc(), runs.c.id)
-            .limit(w.max_runs)
-        )
+        w = self._window
         with self._ledger.reading() as conn:
-            rows = conn.execute(stmt).all()
+            rows = recent_runs(conn, self._clock.now(), stale_after_s=w.stale_after_s,
+                               window_s=w.window_s, limit=w.max_runs)
         return [RunFigures(*row) for row in rows]
 
 

@@ -39,6 +39,10 @@ hosts record under one id (a distributed job): the host's own figures, its
 heartbeat and its whole part as JSON (``body``), cascading with its run. The
 ``runs`` row of such a run is the merge of its parts (:mod:`wattprint.store.parts`).
 
+Revision 0007 added ``ix_runs_ended`` on ``runs(ended_utc)``, so the
+Prometheus exporter's query for recently ended runs (:mod:`wattprint.store.recent`)
+reads a range of the index instead of every run.
+
 Times are stored as timezone-aware UTC (:class:`UtcDateTime`): PostgreSQL
 keeps ``timestamptz``; SQLite, which has no time zone type, stores naive
 UTC text and gets ``tzinfo=UTC`` back on read.
@@ -71,7 +75,7 @@ from sqlalchemy import (
 )
 
 #: Alembic revision the code expects; equals the head of ``migrations/versions``.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -169,6 +173,8 @@ runs = Table(
     Index("ix_runs_window", "started_utc", "project", "model", "zone", "status", "energy_kwh",
           "co2e_kg", "embodied_co2e_kg", "water_l", "duration_s", "id"),
     Index("ix_runs_status_stale_utc", "status", "stale_utc"),  # added by 0006
+    # Added by 0007: the exporter's window of recently ended runs (store/recent.py).
+    Index("ix_runs_ended", "ended_utc"),
 )
 
 run_tags = Table(
