@@ -60,7 +60,9 @@ def test_json_output_and_the_runs_it_recorded(tmp_path: Path,
 
 def test_text_output_has_table_front_and_trade_off(tmp_path: Path,
                                                    capfd: pytest.CaptureFixture[str]) -> None:
-    assert main(["compare", _file(tmp_path, GOOD), "--repeat", "1", "--project", "other"]) == 0
+    # Enough work in big that one repetition each still ranks them on a loaded machine.
+    body = GOOD.replace("range(200000)", "range(3000000)")
+    assert main(["compare", _file(tmp_path, body), "--repeat", "1", "--project", "other"]) == 0
     out = capfd.readouterr().out
     assert "wattprint compare tiny" in out and "accuracy" in out and "(baseline)" in out
     assert "Pareto front (accuracy, higher is better, vs energy):" in out
@@ -105,11 +107,37 @@ def test_missing_file_and_bad_repeat(tmp_path: Path, capfd: pytest.CaptureFixtur
     assert "--repeat" in capfd.readouterr().err
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ("0", "expected a number of seconds > 0, got 0"),
+    ("-2.5", "expected a number of seconds > 0, got -2.5"),
+    ("nan", "expected a number of seconds > 0, got nan"),
+    ("soon", "'soon' is not a valid float"),
+])
+def test_bad_timeout_flag_names_it_and_runs_nothing(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], value: str, message: str
+) -> None:
+    assert main(["compare", _file(tmp_path, GOOD), "--timeout-s", value]) == 2
+    err = capfd.readouterr().err
+    assert "Invalid value for '--timeout-s'" in err and message in err
+    assert "Traceback" not in err and "[1/" not in err
+
+
+def test_bad_timeout_key_in_the_file_names_it(tmp_path: Path,
+                                              capfd: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", _file(tmp_path, GOOD.replace("zone: DE", "timeout_s: -1"))]) == 2
+    assert "variants.yaml: timeout_s: expected a number of seconds > 0, got -1" in (
+        capfd.readouterr().err)
+    body = GOOD.replace("  - name: small\n", "  - name: small\n    timeout_s: ten\n")
+    assert main(["compare", _file(tmp_path, body)]) == 2
+    assert ("variant 'small': timeout_s: expected a number of seconds > 0, got 'ten'"
+            in capfd.readouterr().err)
+
+
 def test_help_has_examples(capfd: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", "--help"]) == 0
     out = capfd.readouterr().out
     assert "wattprint compare examples/compare/quantize.yaml --repeat 3" in out
-    assert "docs/compare.md" in out
+    assert "docs/compare.md" in out and "--timeout-s" in out
 
 
 def test_ctrl_c_records_the_repetition_as_interrupted_and_stops(

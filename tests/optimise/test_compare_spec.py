@@ -125,6 +125,17 @@ def test_the_shipped_example_files_are_valid() -> None:
     (_two(pue=0.5), "pue: expected a number >= 1"),
     (_two(interval_s=0.001), "interval_s: expected a number >= 0.01"),
     (_two(setup=[]), "setup: expected a command"),
+    (_two(timeout_s=0), "timeout_s: expected a number of seconds > 0, got 0"),
+    (_two(timeout_s=-5), "timeout_s: expected a number of seconds > 0, got -5"),
+    (_two(timeout_s="10m"), "timeout_s: expected a number of seconds > 0, got '10m'"),
+    (_two(timeout_s=True), "timeout_s: expected a number of seconds > 0, got True"),
+    (_two(timeout_s=float("inf")), "timeout_s: expected a number of seconds > 0, got inf"),
+    ({"variants": [{"name": "a", "command": "x", "timeout_s": 0},
+                   {"name": "b", "command": "y"}]},
+     "variant 'a': timeout_s: expected a number of seconds > 0, got 0"),
+    ({"variants": [{"name": "a", "command": "x", "timeout_s": [5]},
+                   {"name": "b", "command": "y"}]},
+     "variant 'a': timeout_s: expected a number of seconds > 0, got [5]"),
     ({"variants": [{"name": "a", "command": "x", "env": {"A": [1]}},
                    {"name": "b", "command": "y"}]}, "env.A: expected text or a number"),
     ({"variants": [{"name": "a", "command": "x", "baseline": "yes"},
@@ -135,6 +146,18 @@ def test_bad_files_say_what_is_wrong(data: dict[str, Any], message: str) -> None
         parse_spec(data, source="v.yaml")
     assert message in str(info.value)
     assert str(info.value).startswith("v.yaml: ")
+
+
+def test_timeout_s_top_level_is_the_default_a_variant_overrides_it_null_removes_it() -> None:
+    spec = parse_spec({"timeout_s": 60, "variants": [
+        {"name": "a", "command": "x"}, {"name": "b", "command": "y", "timeout_s": 1.5},
+        {"name": "c", "command": "z", "timeout_s": None}]})
+    assert spec.timeout_s == 60.0
+    assert [v.timeout_s for v in spec.variants] == [60.0, 1.5, None]
+    assert all(v.timeout_s is None for v in parse_spec(_two()).variants)
+    with pytest.raises(ConfigError, match=r"variant 'a': timeout_s: expected a number of "
+                                          r"seconds > 0, got -1"):
+        Variant("a", command=["x"], timeout_s=-1)
 
 
 def test_unreadable_or_malformed_files(tmp_path: Path) -> None:

@@ -118,19 +118,21 @@ def test_front_examples() -> None:
 
 # -- savings and the summary ---------------------------------------------------
 def _rep(variant: str, rep: int, kwh: float, quality: float | None = None,
-         status: RunStatus = RunStatus.FINISHED, error: str = "") -> RepResult:
+         status: RunStatus = RunStatus.FINISHED, error: str = "",
+         timed_out: bool = False) -> RepResult:
     return RepResult(variant=variant, rep=rep, run_id=f"{variant}-{rep}", status=status,
                      energy_kwh=kwh, co2e_kg=kwh * 0.4, duration_s=kwh * 1e4,
-                     quality=quality, error=error)
+                     quality=quality, error=error, timed_out=timed_out)
 
 
 def _compare(reps: list[RepResult], *, higher: bool = True, metric: str | None = "accuracy",
-             baseline: str = "fp32") -> Comparison:
+             baseline: str = "fp32", timeouts: dict[str, float | None] | None = None,
+             ) -> Comparison:
     models = {"fp32": "mlp-fp32", "int8": "mlp-int8", "tiny": "tiny"}
     present = {k: v for k, v in models.items() if any(r.variant == k for r in reps)}
     return summarise("quantize", reps, models=present, baseline=baseline, metric=metric,
                      higher_is_better=higher, repeat=3,
-                     order=interleaved_order(list(present), 3))
+                     order=interleaved_order(list(present), 3), timeouts=timeouts)
 
 
 def test_saving_against_the_baseline_in_numbers_and_words() -> None:
@@ -183,6 +185,40 @@ def test_a_failed_variant_is_left_out_of_front_and_savings() -> None:
     assert not result.ok
 
 
+def _timed_out(variant: str, rep: int) -> RepResult:
+    return _rep(variant, rep, 5.0, None, RunStatus.FAILED,
+                "command killed by SIGKILL: timed out after 2 s, process tree killed", True)
+
+
+def test_timed_out_repetitions_are_counted_and_left_out_of_the_figures() -> None:
+    reps = [_rep("fp32", 1, 1.0, 0.9), _rep("fp32", 2, 1.2, 0.9), _rep("fp32", 3, 1.1, 0.9),
+            _timed_out("int8", 1), _rep("int8", 2, 0.4, 0.8), _rep("int8", 3, 0.6, 0.8)]
+    result = _compare(reps, timeouts={"fp32": 2.0, "int8": 2.0})
+    int8 = result.variant("int8")
+    assert int8.timed_out == 1 and not int8.failed and int8.error == ""
+    assert int8.energy_kwh is not None and int8.energy_kwh.n == 2  # the 5.0 is left out
+    assert int8.energy_kwh.median == pytest.approx(0.5) and int8.energy_kwh.max == 0.6
+    assert int8.quality is not None and int8.quality.n == 2
+    assert int8.vs_baseline is not None and int8.pareto  # still compared
+    assert not result.ok  # the comparison is not complete: exit 1
+    v = result.to_dict()["variants"][1]
+    assert (v["status"], v["reps_ok"], v["reps_run"], v["reps_timed_out"], v["timeout_s"]) == (
+        "ok", 2, 3, 1, 2.0)
+    assert v["reps"][0]["timed_out"] is True and v["reps"][0]["status"] == "failed"
+    assert v["reps"][1]["timed_out"] is False
+
+
+def test_a_variant_whose_every_repetition_timed_out_is_failed() -> None:
+    reps = [_rep("fp32", 1, 1.0, 0.9), _timed_out("int8", 1), _timed_out("int8", 2)]
+    int8 = _compare(reps).variant("int8")
+    assert int8.failed and int8.timed_out == 2 and int8.energy_kwh is None
+    assert int8.error == ("every repetition timed out (rep 1: command killed by SIGKILL: "
+                          "timed out after 2 s, process tree killed)")
+    # A real failure is named first, whatever timed out before it.
+    reps.append(_rep("int8", 3, 0.1, None, RunStatus.FAILED, "command exited with 1"))
+    assert _compare(reps).variant("int8").error == "rep 3: command exited with 1"
+
+
 def test_a_failed_baseline_leaves_no_savings() -> None:
     reps = [_rep("fp32", 1, 1.0, None, RunStatus.FAILED, "x"), _rep("int8", 1, 0.5, 0.9)]
     result = _compare(reps)
@@ -211,14 +247,14 @@ def test_json_shape_has_stable_keys() -> None:
     assert data["order"][:2] == [{"variant": "fp32", "rep": 1}, {"variant": "int8", "rep": 1}]
     v = data["variants"][1]
     assert list(v) == ["name", "model", "status", "error", "baseline", "pareto", "reps_ok",
-                       "reps_run", "energy_kwh", "co2e_kg", "duration_s", "quality",
-                       "vs_baseline", "reps"]
+                       "reps_run", "reps_timed_out", "timeout_s", "energy_kwh", "co2e_kg",
+                       "duration_s", "quality", "vs_baseline", "reps"]
     assert (v["name"], v["model"], v["status"], v["reps_ok"]) == ("int8", "mlp-int8", "ok", 1)
     assert list(v["vs_baseline"]) == [
         "energy_saving_pct", "co2e_saving_pct", "duration_saving_pct", "quality_delta",
         "quality_change_pct", "quality_lost", "energy_ranges_overlap", "summary"]
     assert list(v["reps"][0]) == ["rep", "run_id", "status", "energy_kwh", "co2e_kg",
-                                  "duration_s", "quality", "error"]
+                                  "duration_s", "quality", "error", "timed_out"]
 
 
 def test_unknown_baseline_is_refused() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import shlex
 from pathlib import Path
+from typing import Any
 
 import click
 from rich import box
@@ -24,17 +25,29 @@ from wattprint.optimise.compare_stats import (
 _EN_DASH = "\u2013"
 
 
+def _positive_seconds(ctx: click.Context, param: click.Parameter,
+                      value: float | None) -> float | None:
+    """``--timeout-s``: a finite number of seconds > 0 (click has already made it a float)."""
+    if value is not None and (not math.isfinite(value) or value <= 0):
+        raise click.BadParameter(f"expected a number of seconds > 0, got {value:g}")
+    return value
+
+
 @click.command()
 @click.argument("variants_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--repeat", type=click.IntRange(min=1), default=None,
               help="Repetitions per variant (default: the file's repeat, else 3).")
 @click.option("--project", default=None, help="Ledger project of the runs "
               "(default: the file's project, else settings).")
+@click.option("--timeout-s", type=float, default=None, callback=_positive_seconds,
+              help="Stop a repetition still running after this many seconds (its process "
+              "tree is killed) and leave it out of the figures; replaces every timeout_s "
+              "of the file.")
 @zone_option
 @click.option("--no-save", is_flag=True, help="Do not record the runs in the ledger.")
 @json_option
-def compare(variants_file: Path, repeat: int | None, project: str | None, zone: str | None,
-            no_save: bool, as_json: bool) -> int:
+def compare(variants_file: Path, repeat: int | None, project: str | None,
+            timeout_s: float | None, zone: str | None, no_save: bool, as_json: bool) -> int:
     """Run the variants in VARIANTS_FILE repeatedly and compare energy and quality.
 
     Each repetition of each variant is tracked like `wattprint run` and
@@ -43,13 +56,17 @@ def compare(variants_file: Path, repeat: int | None, project: str | None, zone: 
     once, the order rotated by k) so drifts of the machine spread over all
     variants. Prints per variant the median and min-max of energy, CO2e,
     wall time and quality, the Pareto front (quality vs energy) and the
-    saving against the baseline. Exit 1 when a variant failed (the others
-    are still reported), 2 for a bad file or a quality that cannot be read.
+    saving against the baseline. A repetition running past its timeout_s
+    (--timeout-s) is killed, recorded as failed ("timed out after N s") and
+    left out of the figures; the others go on. Exit 1 when a variant failed
+    or a repetition timed out (the rest is still reported), 2 for a bad file
+    or a quality that cannot be read.
 
     \b
     Examples:
       wattprint compare examples/compare/quantize.yaml --repeat 3
       wattprint compare variants.yaml --project vision --json > comparison.json
+      wattprint compare variants.yaml --timeout-s 600     no repetition over 10 min
       wattprint runs --tag compare:quantize          the runs it recorded
 
     The file format (every key) is in docs/compare.md.
@@ -75,9 +92,9 @@ def compare(variants_file: Path, repeat: int | None, project: str | None, zone: 
         done.append(rep)
         err.print(f"  [{len(done)}/{total}] {_rep_line(rep, metric)}", highlight=False)
 
-    result = compare_spec(spec, repeat=repeat, project=project, setup=False,
-                          **({"zone": zone} if zone else {}), save=not no_save,
-                          on_rep=progress)
+    options: dict[str, Any] = {"zone": zone} if zone else {}
+    result = compare_spec(spec, repeat=repeat, project=project, timeout_s=timeout_s,
+                          setup=False, save=not no_save, on_rep=progress, **options)
     if as_json:
         print_json(result.to_dict())
     else:
@@ -90,6 +107,8 @@ def _rep_line(rep: RepResult, metric: str) -> str:
     if rep.quality is not None:
         figures += f", {escape(metric)} {rep.quality:.4g}"
     status = "" if rep.ok else f" [red]{rep.status.value}: {escape(rep.error)}[/red]"
+    if rep.timed_out:
+        status = f" [yellow]{escape(rep.error)}[/yellow]"
     return f"{escape(rep.variant)} rep {rep.rep}: {figures}{status}"
 
 
@@ -103,13 +122,15 @@ def print_comparison(console: Console, result: Comparison) -> None:
                                        ), default=0.0))
     table = Table(title=escape(f"wattprint compare {result.name}: median and min{_EN_DASH}max "
                                f"of {result.repeat} repetitions"), box=box.SIMPLE_HEAD)
+    timeouts = any(v.timed_out for v in result.variants)
     for col in ("variant", f"energy {e_unit}", f"CO2e {m_unit}", "time s", metric,
-                "vs baseline", "Pareto"):
+                "vs baseline", "Pareto", *(["timed out"] if timeouts else [])):
         first = col == "variant"
         table.add_column(escape(col), justify="left" if first else "right", overflow="fold",
                          no_wrap=first)
     for v in result.variants:
-        table.add_row(*_row(v, result, e_factor, m_factor))
+        row = _row(v, result, e_factor, m_factor)
+        table.add_row(*row, *([_timed_out_cell(v)] if timeouts else []))
     console.print(table)
     if result.metric is not None:
         better = "higher" if result.higher_is_better else "lower"
@@ -117,6 +138,10 @@ def print_comparison(console: Console, result: Comparison) -> None:
         console.print(f"Pareto front ({escape(metric)}, {better} is better, vs energy): "
                       f"{escape(front)}")
     for v in result.variants:
+        if v.timed_out:
+            console.print(f"[yellow]{escape(v.name)}: {v.timed_out} of {len(v.reps)} "
+                          f"repetition(s) timed out[/yellow] (timeout_s {v.timeout_s or 0:g} s), "
+                          "left out of its figures", highlight=False)
         if v.failed:
             console.print(f"[red]{escape(v.name)} failed[/red]: {escape(v.error)}")
         elif v.vs_baseline is not None:
@@ -131,7 +156,8 @@ def print_comparison(console: Console, result: Comparison) -> None:
 def _row(v: VariantSummary, result: Comparison, e_factor: float, m_factor: float) -> list[str]:
     name = escape(v.name) + ("\n[dim](baseline)[/dim]" if v.baseline else "")
     if v.failed and v.energy_kwh is None:
-        return [name, "[red]failed[/red]", "", "", "", "", ""]
+        why = "timed out" if v.reps and v.timed_out == len(v.reps) else "failed"
+        return [name, f"[red]{why}[/red]", "", "", "", "", ""]
     vs = "baseline" if v.baseline else ""
     s = v.vs_baseline
     if s is not None and s.energy_saving_pct is not None:
@@ -142,6 +168,12 @@ def _row(v: VariantSummary, result: Comparison, e_factor: float, m_factor: float
         vs = "[red]failed[/red]"
     return [name, _spread(v.energy_kwh, e_factor), _spread(v.co2e_kg, m_factor),
             _spread(v.duration_s, 1.0), _spread(v.quality, 1.0, 4), vs, "yes" if v.pareto else ""]
+
+
+def _timed_out_cell(v: VariantSummary) -> str:
+    if not v.timed_out:
+        return ""
+    return f"[yellow]{v.timed_out} of {len(v.reps)}[/yellow]"
 
 
 def _signed(value: float, spec: str = ".1f") -> str:

@@ -32,6 +32,12 @@ Behaviour that matters:
   read (a regex that does not match, a metric never logged) is a mistake in
   the comparison itself: the run is recorded as failed and
   :class:`~wattprint.errors.ConfigError` names the variant.
+- **Timeouts.** A repetition still running after its variant's
+  ``timeout_s`` is stopped (a command's whole process tree killed, a
+  callable interrupted: see :mod:`~wattprint.optimise.compare_timeout`) and
+  recorded as a failed run whose error says ``timed out after N s``. Unlike
+  a failure it does not stop the variant: the other repetitions run, the
+  timed-out ones are left out of the figures and counted per variant.
 """
 
 from __future__ import annotations
@@ -62,9 +68,18 @@ from wattprint.optimise.compare_stats import (
     interleaved_order,
     summarise,
 )
+from wattprint.optimise.compare_timeout import (
+    RepTimeout,
+    TreeWatchdog,
+    check_callable_timeouts,
+    deadline,
+    timed_out_message,
+)
+from wattprint.optimise.compare_values import seconds
 
 if TYPE_CHECKING:
     from wattprint.config import Settings
+    from wattprint.measure.command import ExitHook
     from wattprint.measure.tracker import Tracker
     from wattprint.store.ledger import Ledger
 
@@ -101,6 +116,7 @@ def compare(
     zone: str | None = None,
     pue: float | None = None,
     interval_s: float | None = None,
+    timeout_s: float | None = None,
     ledger: Ledger | None = None,
     save: bool = True,
     settings: Settings | None = None,
@@ -119,6 +135,8 @@ def compare(
         zone: Grid zone of the runs (default: settings).
         pue: Power usage effectiveness (default: settings / zone).
         interval_s: Sampling interval (default: settings).
+        timeout_s: Seconds a repetition of a variant without its own
+            ``timeout_s`` may run before it is stopped (default: no limit).
         ledger: Ledger to record into (default: the settings' one).
         save: Record the runs (default True).
         settings: Resolved settings (overrides project/zone/pue/interval_s).
@@ -130,13 +148,17 @@ def compare(
 
     Raises:
         ConfigError: Bad variants (see :func:`check_variants`), ``repeat`` < 1,
+            ``timeout_s`` <= 0, a callable's timeout outside the main thread,
             a command that does not exist, or a quality that cannot be read.
     """
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         raise ConfigError(f"repeat must be a whole number >= 1, got {repeat!r}")
-    chosen = [replace(v, quality=quality) if v.quality is None and quality else v
+    timeout_s = seconds(timeout_s)
+    chosen = [replace(v, quality=v.quality or quality,
+                      timeout_s=timeout_s if v.timeout_s is None else v.timeout_s)
               for v in variants]
     base = check_variants(chosen, baseline)
+    check_callable_timeouts(chosen)
     metric = shared_quality(chosen)
     if settings is None:
         from wattprint.config import load_settings
@@ -158,18 +180,25 @@ def compare(
     return summarise(name, reps, models={v.name: v.model_name for v in chosen}, baseline=base,
                      metric=metric[0] if metric else None,
                      higher_is_better=metric[1] if metric else True, repeat=repeat,
-                     order=order)
+                     order=order, timeouts={v.name: v.timeout_s for v in chosen})
 
 
 def compare_spec(spec: CompareSpec, *, repeat: int | None = None, project: str | None = None,
-                 setup: bool = True, **options: Any) -> Comparison:
+                 timeout_s: float | None = None, setup: bool = True,
+                 **options: Any) -> Comparison:
     """Run the comparison a variants file describes (see :func:`compare` for ``options``).
 
-    With ``setup`` (default) the file's ``setup`` command runs first (see :func:`run_setup`).
+    ``timeout_s`` (``--timeout-s``) replaces every ``timeout_s`` of the file,
+    its variants' included. With ``setup`` (default) the file's ``setup``
+    command runs first (see :func:`run_setup`).
     """
+    variants = spec.variants
+    if timeout_s is not None:
+        limit = seconds(timeout_s)
+        variants = tuple(replace(v, timeout_s=limit) for v in variants)
     if setup and spec.setup:
         logger.info("setup of %s: %s", spec.name, run_setup(spec).strip())
-    return compare(spec.variants, repeat=repeat or spec.repeat, baseline=spec.baseline,
+    return compare(variants, repeat=repeat or spec.repeat, baseline=spec.baseline,
                    name=spec.name, project=project or spec.project, zone=spec.zone,
                    pue=spec.pue, interval_s=spec.interval_s, **options)
 
@@ -205,15 +234,18 @@ def _run_all(variants: Sequence[Variant], order: Sequence[tuple[str, int]], ctx:
         if name in failed:
             continue  # a failed variant's later repetitions would fail the same way
         variant = by_name[name]
-        run = _run_callable(variant, rep, ctx) if variant.callable else _run_command(
+        run, timed_out = _run_callable(variant, rep, ctx) if variant.callable else _run_command(
             variant, rep, ctx)
         metric = variant.quality.metric if variant.quality else None
         result = RepResult(variant=name, rep=rep, run_id=run.id, status=run.status,
                            energy_kwh=run.energy_kwh, co2e_kg=run.co2e_kg,
                            duration_s=run.duration_s,
-                           quality=run.metrics.get(metric) if metric else None, error=run.error)
+                           quality=run.metrics.get(metric) if metric else None, error=run.error,
+                           timed_out=timed_out)
         reps.append(result)
-        if not result.ok:
+        if timed_out:  # a hung repetition says nothing of the next: they still run
+            logger.warning("variant %s timed out in repetition %d: %s", name, rep, run.error)
+        elif not result.ok:
             failed.add(name)
             logger.warning("variant %s failed in repetition %d: %s", name, rep, run.error)
         if on_rep is not None:
@@ -230,14 +262,18 @@ def _tracker(variant: Variant, rep: int, ctx: _Context, command: str = "") -> Tr
                    tags=tags, ledger=ctx.ledger, save=ctx.save, command=command)
 
 
-def _run_callable(variant: Variant, rep: int, ctx: _Context) -> Run:
+def _run_callable(variant: Variant, rep: int, ctx: _Context) -> tuple[Run, bool]:
+    """Run the callable under a tracker; the run, and whether it timed out."""
     assert variant.callable is not None
     tracker = _tracker(variant, rep, ctx)
     tracker.start()
     try:
-        value = variant.callable()
+        with deadline(variant.timeout_s):
+            value = variant.callable()
+    except RepTimeout as exc:
+        return tracker.stop(RunStatus.FAILED, error=str(exc)), True
     except Exception as exc:  # noqa: BLE001 — the variant failed; the others go on
-        return tracker.stop(RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return tracker.stop(RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"), False
     except BaseException:
         tracker.stop(RunStatus.INTERRUPTED, error="KeyboardInterrupt")
         raise
@@ -245,7 +281,7 @@ def _run_callable(variant: Variant, rep: int, ctx: _Context) -> Run:
     run = tracker.stop(RunStatus.FAILED if problem else RunStatus.FINISHED, error=problem or "")
     if problem:
         raise _QualityProblem(f"{problem} (run {run.id[:8]} recorded as failed)")
-    return run
+    return run, False
 
 
 def _callable_quality(variant: Variant, value: object, tracker: Tracker) -> str | None:
@@ -266,36 +302,54 @@ def _callable_quality(variant: Variant, value: object, tracker: Tracker) -> str 
     return None
 
 
-def _run_command(variant: Variant, rep: int, ctx: _Context) -> Run:
+def _run_command(variant: Variant, rep: int, ctx: _Context) -> tuple[Run, bool]:
+    """Run the command under a tracker; the run, and whether it timed out."""
     from wattprint.measure.command import run_command
     from wattprint.measure.tracker import LedgerFallbackWarning
 
     assert variant.command is not None
     cmd = list(variant.command)
     problems: list[str] = []
+    watchdog = None if variant.timeout_s is None else TreeWatchdog(variant.timeout_s)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         tracker = _tracker(variant, rep, ctx, command=shlex.join(cmd))
         # Resolve the zone before the command starts: CPU time it uses before the
         # tracker takes its baseline (about 30 ms here) is not counted.
         tracker.locate()
-
-        def exited(returncode: int) -> str | None:
-            if returncode != 0:
-                return _last_line(err)
-            problem = _command_quality(variant, out, tracker)
-            if problem:
-                problems.append(problem)
-            return problem
-
-        result = run_command(cmd, tracker, cwd=variant.cwd, env=variant.env, stdout=out,
-                             stderr=err, on_exit=exited)
+        exited = _exit_hook(variant, tracker, out, err, watchdog, problems)
+        try:
+            result = run_command(cmd, tracker, cwd=variant.cwd, env=variant.env, stdout=out,
+                                 stderr=err, on_exit=exited,
+                                 on_start=None if watchdog is None else watchdog.start)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+    timed_out = watchdog is not None and watchdog.fired and result.returncode != 0
     for message in result.ledger_warnings:
         warnings.warn(message, LedgerFallbackWarning, stacklevel=4)
     if result.run.status is RunStatus.INTERRUPTED:
         raise KeyboardInterrupt
     if problems:
         raise _QualityProblem(f"{problems[0]} (run {result.run.id[:8]} recorded as failed)")
-    return result.run
+    return result.run, timed_out
+
+
+def _exit_hook(variant: Variant, tracker: Tracker, out: IO[bytes], err: IO[bytes],
+               watchdog: TreeWatchdog | None, problems: list[str]) -> ExitHook:
+    """What a command's run records as its error once it exits (see ``ExitHook``)."""
+    def exited(returncode: int) -> str | None:
+        if watchdog is not None:
+            watchdog.cancel()  # before the pid is reaped (and could be reused)
+            if watchdog.fired and returncode != 0:
+                return f"{timed_out_message(watchdog.timeout_s)}, process tree killed"
+        if returncode != 0:
+            return _last_line(err)
+        problem = _command_quality(variant, out, tracker)
+        if problem:
+            problems.append(problem)
+        return problem
+
+    return exited
 
 
 def _command_quality(variant: Variant, out: IO[bytes], tracker: Tracker) -> str | None:

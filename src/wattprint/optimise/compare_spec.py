@@ -10,6 +10,7 @@ A variants file (YAML, or JSON with the same keys)::
     zone: DE                    # grid zone of every run (default: settings)
     pue: 1.2                    # default: settings / the zone's provider
     interval_s: 0.5             # sampling interval (default: settings)
+    timeout_s: 600              # optional: a repetition running longer is killed (--timeout-s)
     setup: python infer.py --prepare   # optional: run once first (here), not measured
     quality:                    # optional: the quality metric every variant reports
       metric: accuracy          # its name, stored with each run
@@ -22,6 +23,7 @@ A variants file (YAML, or JSON with the same keys)::
         cwd: .                  # relative to this file (default: its folder)
         env: {OMP_NUM_THREADS: "1"}
         quality: {regex: 'acc ([0-9.]+)'}            # overrides keys of the top-level quality
+        timeout_s: 900          # overrides the top-level timeout_s (null: none)
       - name: int8
         command: [python, infer.py, --precision, int8]
 
@@ -44,10 +46,12 @@ from pathlib import Path
 from typing import Any
 
 from wattprint.errors import ConfigError
+from wattprint.optimise import compare_values as cv
 
 _TOP_KEYS = ("name", "description", "project", "repeat", "baseline", "zone", "pue",
-             "interval_s", "setup", "quality", "variants")
-_VARIANT_KEYS = ("name", "description", "command", "model", "baseline", "cwd", "env", "quality")
+             "interval_s", "timeout_s", "setup", "quality", "variants")
+_VARIANT_KEYS = ("name", "description", "command", "model", "baseline", "cwd", "env", "quality",
+                 "timeout_s")
 _QUALITY_KEYS = ("metric", "higher_is_better", "regex")
 
 
@@ -115,6 +119,9 @@ class Variant:
         baseline: This is the variant the others are measured against.
         cwd: Working directory of the command (default: the current one).
         env: Variables added to the command's environment.
+        timeout_s: A repetition still running after this many seconds is
+            stopped and recorded as timed out (None: no limit; see
+            :mod:`wattprint.optimise.compare_timeout`).
     """
 
     name: str
@@ -125,10 +132,13 @@ class Variant:
     baseline: bool = False
     cwd: Path | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    timeout_s: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ConfigError(f"a variant needs a non-empty name, got {self.name!r}")
+        object.__setattr__(self, "timeout_s",
+                           cv.seconds(self.timeout_s, f"variant {self.name!r}: timeout_s"))
         if (self.command is None) == (self.callable is None):
             raise ConfigError(f"variant {self.name!r}: give either a command or a callable")
         if isinstance(self.command, str):
@@ -163,6 +173,7 @@ class CompareSpec:
     zone: str | None = None
     pue: float | None = None
     interval_s: float | None = None
+    timeout_s: float | None = None
     setup: tuple[str, ...] = ()
     base_dir: Path | None = None
     source: str = "<variants>"
@@ -271,19 +282,20 @@ def parse_spec(
         ConfigError: Unknown key, no variants, two baselines, a bad value; the
             message names the key and ``source``.
     """
-    _known(data, _TOP_KEYS, "", source)
+    cv.known(data, _TOP_KEYS, "", source)
     top_quality = data.get("quality")
     if top_quality is not None:
-        _mapping(top_quality, "quality", source)
-        _known(top_quality, _QUALITY_KEYS, "quality.", source)
+        cv.mapping(top_quality, "quality", source)
+        cv.known(top_quality, _QUALITY_KEYS, "quality.", source)
     raw = data.get("variants")
     if raw is None or raw == []:
         raise ConfigError(f"{source}: no variants: give a list under 'variants' "
                           "(each with a name and a command)")
     if not isinstance(raw, list):
         raise ConfigError(f"{source}: variants: expected a list of variants")
-    variants = tuple(_variant(item, i, top_quality, source, base_dir) for i, item in
-                     enumerate(raw))
+    timeout_s = cv.seconds(data.get("timeout_s"), "timeout_s", source)
+    variants = tuple(_variant(item, i, top_quality, timeout_s, source, base_dir)
+                     for i, item in enumerate(raw))
     baseline = data.get("baseline")
     if baseline is not None and not isinstance(baseline, str):
         raise ConfigError(f"{source}: baseline: expected a variant's name, got {baseline!r}")
@@ -292,23 +304,24 @@ def parse_spec(
     except ConfigError as e:
         raise ConfigError(f"{source}: {e}") from None
     return CompareSpec(
-        name=_text(data.get("name"), "name", source) or default_name, variants=variants,
-        repeat=_repeat(data.get("repeat", 3), "repeat", source), baseline=baseline,
-        description=_text(data.get("description"), "description", source),
-        project=_text(data.get("project"), "project", source) or None,
-        zone=_text(data.get("zone"), "zone", source) or None,
-        pue=_number(data.get("pue"), "pue", source, minimum=1.0),
-        interval_s=_number(data.get("interval_s"), "interval_s", source, minimum=0.01),
-        setup=_setup(data.get("setup"), source), base_dir=base_dir, source=source,
+        name=cv.text(data.get("name"), "name", source) or default_name, variants=variants,
+        repeat=cv.repeat(data.get("repeat", 3), "repeat", source), baseline=baseline,
+        description=cv.text(data.get("description"), "description", source),
+        project=cv.text(data.get("project"), "project", source) or None,
+        zone=cv.text(data.get("zone"), "zone", source) or None,
+        pue=cv.number(data.get("pue"), "pue", source, minimum=1.0),
+        interval_s=cv.number(data.get("interval_s"), "interval_s", source, minimum=0.01),
+        timeout_s=timeout_s, setup=cv.setup(data.get("setup"), source), base_dir=base_dir,
+        source=source,
     )
 
 
-def _variant(item: Any, index: int, top_quality: Mapping[str, Any] | None, source: str,
-             base_dir: Path | None) -> Variant:
+def _variant(item: Any, index: int, top_quality: Mapping[str, Any] | None,
+             timeout_s: float | None, source: str, base_dir: Path | None) -> Variant:
     key = f"variants[{index}]"
-    _mapping(item, key, source)
-    _known(item, _VARIANT_KEYS, f"{key}.", source)
-    name = _text(item.get("name"), f"{key}.name", source)
+    cv.mapping(item, key, source)
+    cv.known(item, _VARIANT_KEYS, f"{key}.", source)
+    name = cv.text(item.get("name"), f"{key}.name", source)
     if not name:
         raise ConfigError(f"{source}: {key}.name is required")
     where = f"{source}: variant {name!r}"
@@ -318,7 +331,7 @@ def _variant(item: Any, index: int, top_quality: Mapping[str, Any] | None, sourc
     if not isinstance(command, (str, list)):
         raise ConfigError(f"{where}: command: expected a string or a list, got {command!r}")
     quality = _quality(top_quality, item.get("quality"), where)
-    cwd = _text(item.get("cwd"), f"{key}.cwd", source)
+    cwd = cv.text(item.get("cwd"), f"{key}.cwd", source)
     folder = base_dir
     if cwd:
         folder = (base_dir or Path.cwd()) / cwd
@@ -327,16 +340,17 @@ def _variant(item: Any, index: int, top_quality: Mapping[str, Any] | None, sourc
         raise ConfigError(f"{where}: baseline: expected true or false, got {baseline!r}")
     try:
         return Variant(name=name, command=command, quality=quality,
-                       model=_text(item.get("model"), f"{key}.model", source),
-                       baseline=baseline, cwd=folder, env=_env(item.get("env"), where))
+                       model=cv.text(item.get("model"), f"{key}.model", source),
+                       baseline=baseline, cwd=folder, env=cv.env(item.get("env"), where),
+                       timeout_s=item.get("timeout_s", timeout_s))
     except ConfigError as e:
         raise ConfigError(f"{source}: {e}") from None
 
 
 def _quality(top: Mapping[str, Any] | None, own: Any, where: str) -> Quality | None:
     if own is not None:
-        _mapping(own, "quality", where)
-        _known(own, _QUALITY_KEYS, "quality.", where)
+        cv.mapping(own, "quality", where)
+        cv.known(own, _QUALITY_KEYS, "quality.", where)
     merged = {**(top or {}), **(own or {})}
     if not merged:
         return None
@@ -349,60 +363,3 @@ def _quality(top: Mapping[str, Any] | None, own: Any, where: str) -> Quality | N
                        regex=None if merged.get("regex") is None else str(merged["regex"]))
     except ConfigError as e:
         raise ConfigError(f"{where}: {e}") from None
-
-
-def _setup(raw: Any, source: str) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        raw = shlex.split(raw)
-    if not isinstance(raw, list) or not raw or not all(isinstance(a, str) for a in raw):
-        raise ConfigError(f"{source}: setup: expected a command (a string or a list of "
-                          f"arguments), got {raw!r}")
-    return tuple(raw)
-
-
-def _env(raw: Any, where: str) -> dict[str, str]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: env: expected a mapping of NAME: value")
-    env = {}
-    for name, value in raw.items():
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ConfigError(f"{where}: env.{name}: expected text or a number, got {value!r}")
-        env[str(name)] = str(value)
-    return env
-
-
-def _known(data: Mapping[str, Any], keys: tuple[str, ...], prefix: str, source: str) -> None:
-    for key in data:
-        if key not in keys:
-            raise ConfigError(f"{source}: unknown key '{prefix}{key}'; known: {', '.join(keys)}")
-
-
-def _mapping(value: Any, key: str, source: str) -> None:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{source}: {key}: expected a mapping, got {value!r}")
-
-
-def _text(value: Any, key: str, source: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise ConfigError(f"{source}: {key}: expected text, got {value!r}")
-    return str(value).strip()
-
-
-def _repeat(value: Any, key: str, source: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{source}: {key}: expected a whole number >= 1, got {value!r}")
-    return value
-
-
-def _number(value: Any, key: str, source: str, *, minimum: float) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ConfigError(f"{source}: {key}: expected a number >= {minimum:g}, got {value!r}")
-    return float(value)

@@ -6,11 +6,12 @@ the repetitions, :func:`summarise` turns the per-repetition results into a
 (``schema: wattprint.compare/1``, stable keys).
 
 Conventions: a variant's figure is the **median** over its finished
-repetitions, with min–max and the quartiles (linear interpolation between
-order statistics, as ``numpy.percentile``'s default) as its spread. The
-Pareto front and the savings compare medians. ``energy_saving_pct`` is
-positive when a variant uses less energy than the baseline; ``quality_lost``
-is positive when its quality is worse, whichever way the metric points.
+repetitions (timed-out ones are counted, not summarised), with min–max and
+the quartiles (linear interpolation between order statistics, as
+``numpy.percentile``'s default) as its spread. The Pareto front and the
+savings compare medians. ``energy_saving_pct`` is positive when a variant
+uses less energy than the baseline; ``quality_lost`` is positive when its
+quality is worse, whichever way the metric points.
 """
 
 from __future__ import annotations
@@ -208,6 +209,7 @@ class RepResult:
     duration_s: float
     quality: float | None = None
     error: str = ""
+    timed_out: bool = False  # stopped at its timeout_s (a failed run); the others still count
 
     @property
     def ok(self) -> bool:
@@ -218,16 +220,19 @@ class RepResult:
         """The JSON shape of a repetition."""
         return {"rep": self.rep, "run_id": self.run_id, "status": self.status.value,
                 "energy_kwh": self.energy_kwh, "co2e_kg": self.co2e_kg,
-                "duration_s": self.duration_s, "quality": self.quality, "error": self.error}
+                "duration_s": self.duration_s, "quality": self.quality, "error": self.error,
+                "timed_out": self.timed_out}
 
 
 @dataclass(frozen=True)
 class VariantSummary:
     """A variant's figures over its finished repetitions, and how it compares.
 
-    ``failed`` is true when any repetition did not finish (later repetitions
-    of a failed variant are not run); such a variant is left out of the
-    Pareto front and the savings, and ``error`` says why.
+    ``failed`` is true when a repetition failed (later repetitions of a
+    failed variant are not run) or none finished; such a variant is left out
+    of the Pareto front and the savings, and ``error`` says why. Timed-out
+    repetitions are left out of the figures and counted in ``timed_out``;
+    only when every repetition timed out is the variant failed.
     """
 
     name: str
@@ -240,18 +245,27 @@ class VariantSummary:
     baseline: bool = False
     pareto: bool = False
     vs_baseline: Saving | None = None
+    timeout_s: float | None = None
+
+    @property
+    def timed_out(self) -> int:
+        """How many repetitions timed out."""
+        return sum(r.timed_out for r in self.reps)
 
     @property
     def failed(self) -> bool:
-        """Some repetition did not finish (or none ran)."""
-        return not self.reps or not all(r.ok for r in self.reps)
+        """A repetition failed other than by timing out, or none finished."""
+        return not any(r.ok for r in self.reps) or any(
+            not r.ok and not r.timed_out for r in self.reps)
 
     @property
     def error(self) -> str:
         """Why the variant failed: the first failed repetition's error."""
         for r in self.reps:
-            if not r.ok:
+            if not r.ok and not r.timed_out:
                 return f"rep {r.rep}: {r.error or r.status.value}"
+        if self.reps and self.failed:
+            return f"every repetition timed out (rep {self.reps[0].rep}: {self.reps[0].error})"
         return "" if self.reps else "no repetition ran"
 
 
@@ -296,8 +310,8 @@ class Comparison:
 
     @property
     def ok(self) -> bool:
-        """Every variant finished every repetition."""
-        return not any(v.failed for v in self.variants)
+        """Every variant finished every repetition (none failed, none timed out)."""
+        return not any(v.failed or v.timed_out for v in self.variants)
 
     def variant(self, name: str) -> VariantSummary:
         """The summary of variant ``name``.
@@ -331,6 +345,7 @@ def _variant_dict(v: VariantSummary, metric: str | None) -> dict[str, Any]:
         "name": v.name, "model": v.model, "status": "failed" if v.failed else "ok",
         "error": v.error, "baseline": v.baseline, "pareto": v.pareto,
         "reps_ok": sum(r.ok for r in v.reps), "reps_run": len(v.reps),
+        "reps_timed_out": v.timed_out, "timeout_s": v.timeout_s,
         "energy_kwh": of(v.energy_kwh), "co2e_kg": of(v.co2e_kg),
         "duration_s": of(v.duration_s), "quality": of(v.quality),
         "vs_baseline": None if v.vs_baseline is None else v.vs_baseline.to_dict(metric),
@@ -348,6 +363,7 @@ def summarise(
     higher_is_better: bool = True,
     repeat: int,
     order: Sequence[tuple[str, int]] = (),
+    timeouts: Mapping[str, float | None] | None = None,
 ) -> Comparison:
     """Build the :class:`Comparison` of the repetitions run.
 
@@ -360,6 +376,7 @@ def summarise(
         higher_is_better: Which way the metric points.
         repeat: Repetitions asked per variant.
         order: The run order that was planned.
+        timeouts: Variant name → its ``timeout_s`` (reported as is).
     """
     if baseline not in models:
         raise ValueError(f"baseline {baseline!r} is not a variant")
@@ -376,7 +393,7 @@ def summarise(
         if not s.failed and not base.failed and s.name != baseline:
             vs = saving(s, base, higher_is_better=higher_is_better)
         summaries.append(replace(s, baseline=s.name == baseline, pareto=s.name in front,
-                                 vs_baseline=vs))
+                                 vs_baseline=vs, timeout_s=(timeouts or {}).get(s.name)))
     return Comparison(name=name, metric=metric, higher_is_better=higher_is_better,
                       repeat=repeat, baseline=baseline, order=tuple(order),
                       variants=tuple(summaries), pareto_front=front)
