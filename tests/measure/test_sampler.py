@@ -105,3 +105,26 @@ def test_power_by_device_is_the_latest_reading() -> None:
     latest = sampler.power_by_device_w()
     assert latest["gpu:0"] == pytest.approx(200.0)
     assert latest["cpu:0"] == pytest.approx(40.0)
+
+
+class _FailingRefresh(FakeSensor):
+    """A sensor whose upkeep (``refresh``) always raises."""
+
+    refreshes = 0
+
+    def refresh(self) -> None:
+        self.refreshes += 1
+        raise OSError("/proc walk failed")
+
+
+def test_failing_refresh_is_logged_and_sampling_goes_on() -> None:
+    clock = FakeClock()
+    sensor = _FailingRefresh([(0, 50.0)])
+    sampler = Sampler([sensor], clock=clock, interval_s=0.5)
+    sampler.start()
+    for i in range(1, 4):
+        clock.advance(0.5)
+        _wait_for(lambda n=i: sensor.refreshes >= n)
+    sampler.stop()
+    assert sampler.energy_by_device_j()["cpu:0"] == pytest.approx(75.0)
+    assert sampler.warnings == []  # the sensor itself reads fine

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 import wattprint
 from wattprint import LedgerFallbackWarning, Tracker, track
 from wattprint.errors import ConfigError, UnknownZoneError, WattprintError
-from wattprint.model import DeviceKind, Method, RunStatus
+from wattprint.model import DeviceKind, Method, Run, RunStatus
 from wattprint.store.ledger import Ledger
 from wattprint.testing import FakeClock, FakeSensor
 
@@ -384,3 +385,39 @@ def test_compat_tracker_receives_module_metrics(tmp_path: Path) -> None:
     cc.stop()
     assert cc.run is not None
     assert (cc.run.model, cc.run.metrics) == ("gpt2", {"perplexity": 21.5})
+
+
+class _SlowRescanSensor(FakeSensor):
+    """A sensor whose ``refresh`` (a process-tree rescan) waits until the test releases it."""
+
+    def __init__(self) -> None:
+        super().__init__([(0, 100.0)])
+        self.rescanning = threading.Event()
+        self.release = threading.Event()
+
+    def refresh(self) -> None:
+        self.rescanning.set()
+        assert self.release.wait(120), "the test never released the rescan"
+
+
+def test_snapshot_is_not_blocked_by_a_slow_rescan() -> None:
+    clock = FakeClock()
+    sensor = _SlowRescanSensor()
+    t = _tracker(clock, None, sensors=[sensor])
+    t.start()
+    snapshots: list[Run] = []
+    try:
+        clock.advance(1.0)  # the sampler thread reads, then starts its rescan
+        assert sensor.rescanning.wait(30), "the sampler thread never rescanned"
+        # As the flush thread does: a snapshot reads every sensor under the sampler's lock.
+        flush = threading.Thread(target=lambda: snapshots.append(t.snapshot()))
+        flush.start()
+        flush.join(20)  # returns at once unless the snapshot waits for the rescan
+        assert not flush.is_alive(), "the snapshot waited for the rescan"
+        assert not sensor.release.is_set()  # the rescan was still held throughout
+    finally:
+        sensor.release.set()
+        run = t.stop()
+    (snapshot,) = snapshots
+    assert snapshot.status is RunStatus.RUNNING and snapshot.duration_s == pytest.approx(1.0)
+    assert run.duration_s == pytest.approx(1.0)

@@ -2,9 +2,17 @@
 
 One daemon thread wakes every ``interval_s`` (measured on the injected
 clock's monotonic time), reads every sensor, and feeds each reading to its
-device's :class:`~wattprint.measure.integrate.DeviceIntegrator`. The main
-thread may call :meth:`Sampler.sample_now` at any time (phase boundaries,
-stop) to take an extra reading; a lock keeps the two apart.
+device's :class:`~wattprint.measure.integrate.DeviceIntegrator`. Other
+threads may call :meth:`Sampler.sample_now` at any time (phase boundaries,
+stop, a tracker's flush snapshot) to take an extra reading; a lock keeps them
+apart.
+
+Slow upkeep stays out of that lock: after each of its readings the thread
+calls :meth:`Sampler.refresh`, which runs ``refresh()`` of every sensor that
+has one (:class:`~wattprint.measure.sensors.base.Refreshing`; the process-tree
+models rescan ``/proc`` there) without holding it, so a reading or snapshot
+taken meanwhile does not wait for the scan; the sensor swaps what it found in
+at its next ``read()``.
 
 When a sensor raises mid-run, its devices fall back to a modelled estimate
 and are flagged: a replacement sensor from ``fallback`` when one is given for
@@ -20,7 +28,7 @@ from dataclasses import dataclass, replace
 
 from wattprint.clock import Clock, SystemClock
 from wattprint.measure.integrate import DeviceIntegrator, TraceDownsampler
-from wattprint.measure.sensors.base import Sensor
+from wattprint.measure.sensors.base import Refreshing, Sensor
 from wattprint.model import Device, DeviceEnergy, Method, Reading, TracePoint
 
 logger = logging.getLogger(__name__)
@@ -111,6 +119,7 @@ class Sampler:
             if self._clock.wait(self._stop, timeout):
                 return
             self.sample_now()
+            self.refresh()
             # Keep a fixed cadence; after a long stall, resume from now.
             next_t = max(next_t + self.interval_s, self._clock.monotonic())
 
@@ -128,6 +137,21 @@ class Sampler:
                 self._ingest(i, readings, t)
             for dev_id, held in self._held.items():
                 self._ingest_one(Reading(dev_id, t, power_w=held.power_w), t)
+
+    def refresh(self) -> None:
+        """Run the sensors' slow upkeep (a process-tree rescan) outside the lock.
+
+        The background thread calls this after each of its readings; readings
+        and snapshots on other threads proceed meanwhile. A failing refresh is
+        logged and left for the sensor's next ``read()`` to report.
+        """
+        with self._lock:
+            sensors = [s for s in self._sensors if isinstance(s, Refreshing)]
+        for sensor in sensors:
+            try:
+                sensor.refresh()
+            except Exception:  # noqa: BLE001 — upkeep degrades, never aborts the thread
+                logger.debug("refreshing sensor %s raised", sensor.name, exc_info=True)
 
     def _ingest(self, sensor_index: int, readings: Sequence[Reading], t: float) -> None:
         relabel = self._relabel.get(sensor_index)

@@ -16,11 +16,12 @@ Behaviour that matters: sensors are detected in :meth:`Tracker.start`
 (counter > sampled power > modelled, each fallback noted in the run); a
 daemon thread samples every ``interval_s`` on the monotonic clock; a second
 thread flushes the running record to the ledger every ``flush_interval_s``
-so a killed process loses at most one flush interval; an exception in the
-tracked code records the run as ``failed`` (``interrupted`` for
-``KeyboardInterrupt``) and propagates unchanged. If the ledger cannot be
-written, the run goes to a JSON fallback file and a
-:class:`LedgerFallbackWarning` names its path. While started, the tracker is
+so a killed process loses at most one flush interval (the ledger side lives
+in :mod:`wattprint.measure.recorder`); an exception in the tracked code
+records the run as ``failed`` (``interrupted`` for ``KeyboardInterrupt``) and
+propagates unchanged. If the ledger cannot be written, the run goes to a JSON
+fallback file and a :class:`LedgerFallbackWarning` names its path. While
+started, the tracker is
 the target of :func:`wattprint.log_metric` (the innermost one when trackers
 nest); each metric keeps its last logged value. Listeners registered with
 :func:`wattprint.measure.hooks.add_listener` hear of its start, progress and
@@ -39,61 +40,36 @@ passive: no sensors, nothing saved.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import threading
 import uuid
-import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # The sensors' one heavy dependency, loaded with the Tracker class (not with
 # ``import wattprint``) so that ``start()`` only detects and reads.
 import psutil  # type: ignore[import-untyped, unused-ignore]  # noqa: F401
 
-from wattprint.account.footprint import ON_PREMISE_PUE, make_footprint
+from wattprint.account.footprint import make_footprint
 from wattprint.clock import Clock, SystemClock
 from wattprint.config import Settings, load_settings
 from wattprint.errors import ConfigError, WattprintError
-from wattprint.intensity.pue import default_pue
-from wattprint.intensity.resolve import resolve_zone
-from wattprint.intensity.zones import load_catalog
 from wattprint.measure import distributed, hooks, metrics
-from wattprint.measure.flush import FlushSchedule
+from wattprint.measure.location import Location, locate
+from wattprint.measure.recorder import LedgerFallbackWarning, Recorder
 from wattprint.measure.sampler import Sampler
 from wattprint.measure.sensors.base import Sensor
 from wattprint.measure.sensors.detect import default_sensors, fallback_sensor
-from wattprint.model import (
-    DeviceEnergy,
-    Footprint,
-    Intensity,
-    Phase,
-    Run,
-    RunStatus,
-    ZoneChoice,
-)
+from wattprint.model import DeviceEnergy, Footprint, Phase, Run, RunStatus, ZoneChoice
 
 if TYPE_CHECKING:
     from wattprint.collector import CollectorSink
     from wattprint.store.ledger import Ledger
 
-logger = logging.getLogger(__name__)
-
-
-class LedgerFallbackWarning(UserWarning):
-    """The ledger could not be written; the run was saved to a JSON file instead."""
-
-
-@dataclass(frozen=True)
-class _Where:
-    choice: ZoneChoice
-    intensity: Intensity
-    pue: float
-    pue_source: str
+# Re-exported: ``from wattprint.measure.tracker import LedgerFallbackWarning`` stays valid.
+__all__ = ["LedgerFallbackWarning", "Tracker"]
 
 
 class Tracker:
@@ -150,14 +126,13 @@ class Tracker:
         run_id: str | None = None,
         host: str | None = None,
     ) -> None:
-        args: dict[str, Any] = {
+        if not isinstance(model, str):
+            raise ConfigError(f"model must be a name (text), got {type(model).__name__} {model!r}")
+        self.settings = settings or load_settings({
             "project": project, "zone": zone, "pue": pue, "interval_s": interval_s,
             "scope": scope, "gpu_ids": list(gpu_ids) if gpu_ids is not None else None,
             "host": host,
-        }
-        if not isinstance(model, str):
-            raise ConfigError(f"model must be a name (text), got {type(model).__name__} {model!r}")
-        self.settings = settings or load_settings(args)
+        })
         self.project = self.settings.project
         self.experiment = experiment
         self.model = model
@@ -173,27 +148,25 @@ class Tracker:
         self.measures = self.identity.measures
         self._given_sensors = list(sensors) if sensors is not None else None
         if not self.measures:
-            self._given_sensors = []
-        self._ledger: Ledger | CollectorSink | None = ledger
+            self._given_sensors = []  # a passive rank reads no sensors
         self._save = save and self.measures
         self._clock = clock or SystemClock()
-        self._fallback_dir = fallback_dir
         self.id = self.identity.run_id or str(uuid.uuid4())
         self.host = self.identity.host
         #: True when this tracker records one host's part of a shared run.
         self.shared = self.identity.run_id is not None
+        self._recorder = Recorder(
+            self.settings, ledger=ledger, clock=self._clock, shared=self.shared,
+            fallback_dir=fallback_dir,
+        )
         self._sampler: Sampler | None = None
-        self._where: _Where | None = None
+        self._where: Location | None = None
         self._notes: list[str] = list(self.identity.notes)
         self._phases: list[Phase] = []
         self._started_utc: datetime | None = None
-        self._flush_stop = threading.Event()
-        self._flusher: threading.Thread | None = None
-        self._save_lock = threading.Lock()
         self._run: Run | None = None
         self._metrics = metrics.MetricLog()
         self._hooks: hooks.TrackerSession | None = None
-        self.fallback_path: Path | None = None
 
     # -- life cycle -------------------------------------------------------
     def locate(self) -> ZoneChoice:
@@ -203,7 +176,7 @@ class Tracker:
             UnknownZoneError: the configured zone does not exist.
         """
         if self._where is None:
-            self._where = _locate(self.settings)
+            self._where = locate(self.settings)
             if self._where.choice.note:
                 self._notes.append(self._where.choice.note)
         return self._where.choice
@@ -225,20 +198,8 @@ class Tracker:
         )
         self._started_utc = self._clock.now()
         self._sampler.start()
-        if self._save:
-            # After the sampler's first reading (a short command is not missed),
-            # not in the flush thread: a CPU-bound main thread holding the GIL
-            # can delay a thread's imports and migration by seconds. (A collector
-            # sink re-sends its spool in the background.)
-            try:
-                self._ledger_open()
-            except WattprintError as exc:
-                logger.warning("ledger not opened at start (%s); retried at each write", exc)
-            first_due = self._clock.monotonic() + self.settings.flush_interval_s
-            self._flusher = threading.Thread(
-                target=self._flush_loop, args=(first_due,), name="wattprint-flush", daemon=True
-            )
-            self._flusher.start()
+        if self._save:  # after the sampler's first reading, so a short command is not missed
+            self._recorder.start(self.snapshot, flushed=self._flushed)
         metrics.activate(self)
         self._hooks = hooks.notify_start(self, clock=self._clock)
         return self
@@ -265,14 +226,12 @@ class Tracker:
             self._hooks.halt()  # listeners' progress threads end before the sampler stops
         metrics.deactivate(self)
         self._metrics.close()
-        self._flush_stop.set()
-        if self._flusher is not None:
-            self._flusher.join()
+        self._recorder.stop()
         sampler.stop()
         sampler.close()
         self._run = self._snapshot(status, error, ended=self._clock.now())
         if self._save:
-            self._record(self._run)
+            self._recorder.record(self._run)
         if self._hooks is not None:
             self._hooks.stopped(self._run)
         return self._run
@@ -413,95 +372,22 @@ class Tracker:
             metrics=self.metrics,
         )
 
+    def _flushed(self, snapshot: Run) -> None:
+        """After each periodic flush: tell the listeners (registered after the thread starts)."""
+        if self._hooks is not None:
+            self._hooks.progress(snapshot)
+
+    # -- the ledger -------------------------------------------------------
     @property
     def stale_after_s(self) -> float:
         """The heartbeat of running records: three flush intervals (s)."""
-        return 3.0 * self.settings.flush_interval_s
+        return self._recorder.stale_after_s
 
-    def _write(self, run: Run) -> None:
-        sink = self._ledger_open()
-        if self.shared:
-            sink.save_part(run, stale_after_s=self.stale_after_s)
-        else:
-            sink.save_run(run, stale_after_s=self.stale_after_s)
-
-    def _flush_loop(self, first_due: float) -> None:
-        """Write at once (the run is visible, and can go stale, from the start), then each interval.
-
-        ``first_due`` (monotonic) is set by ``start``, so the schedule does not
-        slip by the time the first write takes; :class:`FlushSchedule` starts
-        each write early enough to commit within the interval.
-        """
-        clock = self._clock
-        schedule = FlushSchedule(first_due, self.settings.flush_interval_s)
-        began = clock.monotonic()
-        try:
-            self._write(self.snapshot())
-        except WattprintError as exc:
-            logger.warning("first write of the running run to the ledger failed: %s", exc)
-        schedule.observe(began, clock.monotonic())
-        while not clock.wait(self._flush_stop, schedule.wait_s(clock.monotonic())):
-            began = clock.monotonic()
-            snapshot = self.snapshot()
-            try:
-                self._write(snapshot)
-            except WattprintError as exc:
-                logger.warning("periodic flush to the ledger failed: %s", exc)
-            schedule.wrote(began, clock.monotonic())
-            if self._hooks is not None:
-                self._hooks.progress(snapshot)
-
-    def _ledger_open(self) -> Ledger | CollectorSink:
-        if self._ledger is None and self.settings.collector_url:
-            from wattprint.collector import sink_from_settings
-
-            self._ledger = sink_from_settings(self.settings).open()
-        if self._ledger is None:
-            from wattprint.store.ledger import Ledger
-
-            ledger = Ledger(self.settings.db)
-            ledger.open()
-            self._ledger = ledger
-        return self._ledger
-
-    def _record(self, run: Run) -> None:
-        with self._save_lock:
-            try:
-                self._write(run)
-                return
-            except WattprintError as exc:
-                reason = str(exc)
-            from wattprint.store.serialize import write_fallback
-
-            self.fallback_path = write_fallback(run, self._fallback_dir, part=self.shared)
-            warnings.warn(
-                f"ledger not written ({reason}); run saved to {self.fallback_path}",
-                LedgerFallbackWarning,
-                stacklevel=3,
-            )
+    @property
+    def fallback_path(self) -> Path | None:
+        """The JSON file the run went to when the ledger could not be written."""
+        return self._recorder.fallback_path
 
     def close_ledger(self) -> None:
         """Close the ledger this tracker opened itself."""
-        if self._ledger is not None:
-            self._ledger.close()
-
-
-def _locate(settings: Settings) -> _Where:
-    """Zone choice, intensity and PUE for the settings."""
-    catalog = load_catalog()
-    explicit = settings.zone if settings.source_of("zone") == "argument" else None
-    config_zone = None if explicit else settings.zone
-    choice = resolve_zone(
-        explicit,
-        env=os.environ,
-        config_zone=config_zone if settings.source_of("zone") != "env" else None,
-        metadata=settings.cloud_metadata,
-        catalog=catalog,
-    )
-    intensity = catalog.intensity(choice.zone)
-    if settings.pue is not None:
-        pue, source = settings.pue, f"set by {settings.source_of('pue')}"
-    else:
-        zone = catalog.get(choice.zone)
-        pue, source = default_pue(zone.id.split(":")[0]) if zone.kind == "cloud" else ON_PREMISE_PUE
-    return _Where(choice, intensity, pue, source)
+        self._recorder.close()

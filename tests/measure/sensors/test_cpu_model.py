@@ -75,6 +75,22 @@ def test_process_scope_shares_idle_floor_by_cpu_share(tmp_path: Path) -> None:
     assert sensor.read(30.0)[0].energy_j == pytest.approx(r.energy_j)
 
 
+def test_refresh_finds_children_born_after_start(tmp_path: Path) -> None:
+    k, proc = machine(tmp_path, pids=("100",))
+    k.spawn(100)
+    sensor = CpuModelSensor(100, proc_root=proc, cgroup_root=tmp_path / "cg", psutil=FakePsutil(k))
+    sensor.start()
+    sensor.read(0.0)
+    k.spawn(101, ppid=100)
+    k.run(101, 4.0)  # the machine is busy only with the new child
+    assert sensor.read(10.0)[0].utilisation_pct == 0.0  # not found yet: reads do not scan
+    assert sensor._tree is not None
+    sensor._tree._rediscover_s = 0.0  # the default spaces scans by 5 s of real time
+    sensor.refresh()
+    r = sensor.read(20.0)[0]
+    assert r.utilisation_pct == pytest.approx(100.0 * 4.0 / (40 * 10.0))
+
+
 def test_vm_slice_scales_tdp_to_visible_threads(tmp_path: Path) -> None:
     k, proc = machine(tmp_path, brand="Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz", logical=8)
     sensor = CpuModelSensor(proc_root=proc, cgroup_root=tmp_path / "cg", psutil=FakePsutil(k))

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
-from _sensor_fakes import FakeKernel, FakePsutil, NoSuchProcess
+from _sensor_fakes import FakeKernel, FakeProcess, FakePsutil, NoSuchProcess
 
 from wattprint.measure.sensors.proctree import ProcessTree
 
@@ -48,6 +50,7 @@ def test_new_child_seen_alive_is_counted_in_full() -> None:
     k, tree = family()
     k.spawn(104, ppid=102)
     k.run(104, 0.4)
+    tree.rescan()
     assert tree.cpu_seconds_delta() == pytest.approx(0.4)
 
 
@@ -91,7 +94,69 @@ def test_new_children_are_found_at_the_next_scan_with_all_their_time() -> None:
     k.spawn(101, ppid=100)
     k.run(101, 0.8)
     now[0] = 1.0
-    assert tree.cpu_seconds_delta() == 0.0  # not scanned yet: no /proc walk this read
+    tree.rescan()  # too soon: no /proc walk
+    assert tree.cpu_seconds_delta() == 0.0
     k.run(101, 0.2)
     now[0] = 5.0
+    tree.rescan()
     assert tree.cpu_seconds_delta() == pytest.approx(1.0)  # found, counted in full
+
+
+def test_reads_after_the_scan_count_only_the_new_time() -> None:
+    k, tree = family()
+    k.spawn(104, ppid=100)
+    k.run(104, 0.4)
+    tree.rescan()  # finds 104 with 0.4 s ...
+    k.run(104, 0.1)  # ... which runs on before the read takes it up
+    tree.rescan()  # a second scan does not count it again
+    assert tree.cpu_seconds_delta() == pytest.approx(0.5)
+    k.run(104, 0.2)
+    assert tree.cpu_seconds_delta() == pytest.approx(0.2)
+
+
+class _HeldProcess(FakeProcess):
+    """A process whose ``children()`` (the /proc walk) waits while its psutil holds scans."""
+
+    def __init__(self, kernel: FakeKernel, pid: int, psutil: _HeldScanPsutil) -> None:
+        super().__init__(kernel, pid)
+        self._psutil = psutil
+
+    def children(self, recursive: bool = False) -> list[FakeProcess]:
+        if self._psutil.hold:
+            self._psutil.scanning.set()
+            assert self._psutil.release.wait(30), "the test never released the scan"
+        return super().children(recursive)
+
+
+class _HeldScanPsutil(FakePsutil):
+    """psutil whose process-tree walks wait, once ``hold`` is set, for ``release``."""
+
+    def __init__(self, kernel: FakeKernel) -> None:
+        super().__init__(kernel)
+        self.hold = False
+        self.scanning = threading.Event()
+        self.release = threading.Event()
+
+    def Process(self, pid: int) -> FakeProcess:  # noqa: N802
+        return _HeldProcess(self.kernel, pid, self)
+
+
+def test_reads_go_on_while_a_rescan_walks_proc() -> None:
+    k = FakeKernel()
+    k.spawn(100)
+    ps = _HeldScanPsutil(k)
+    tree = ProcessTree(100, ps, rediscover_s=0.0)
+    k.spawn(101, ppid=100)
+    k.run(101, 0.3)
+    ps.hold = True
+    scan = threading.Thread(target=tree.rescan)
+    scan.start()
+    try:
+        assert ps.scanning.wait(30)
+        k.run(100, 1.0)
+        assert tree.cpu_seconds_delta() == pytest.approx(1.0)  # the scan holds nothing
+        tree.rescan()  # another scan is under way: returns at once
+    finally:
+        ps.release.set()
+        scan.join()
+    assert tree.cpu_seconds_delta() == pytest.approx(0.3)  # what the scan found

@@ -6,7 +6,9 @@ the first reading's baseline (it may raise :class:`~wattprint.errors.SensorError
 or :class:`~wattprint.errors.SensorPermissionError`); :meth:`Sensor.read`
 returns one :class:`~wattprint.model.Reading` per device; :meth:`Sensor.close`
 releases handles. Each backend module also has a ``probe()`` that never
-raises.
+raises. A sensor with slow, occasional upkeep (the process-tree models'
+``/proc`` rescan) also has :meth:`Refreshing.refresh`, which the sampler calls
+outside its lock so that readings taken meanwhile do not wait.
 """
 
 from __future__ import annotations
@@ -39,6 +41,21 @@ class Sensor(Protocol):
 
     def close(self) -> None:
         """Release handles; safe to call twice."""
+        ...
+
+
+@runtime_checkable
+class Refreshing(Protocol):
+    """A sensor with slow upkeep that the sampler runs outside its lock."""
+
+    name: str
+
+    def refresh(self) -> None:
+        """Do the slow part now (may run while another thread calls ``read``).
+
+        What it finds is taken up by the next :meth:`Sensor.read`; it never
+        blocks a ``read``.
+        """
         ...
 
 

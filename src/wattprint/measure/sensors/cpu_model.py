@@ -14,7 +14,8 @@ already an integral, so nothing between reads is missed::
 * Machine scope (``pid=None``): ``busy_cpu_s`` is the host's busy CPU time
   (or the cgroup's ``usage_usec`` when a quota applies), ``idle_share = 1``.
 * Process scope (``pid=N``): ``busy_cpu_s`` is the CPU time of the process
-  tree rooted at N (see :mod:`.proctree`), and the idle floor is shared in
+  tree rooted at N (see :mod:`.proctree`; new descendants are found by
+  :meth:`CpuModelSensor.refresh`), and the idle floor is shared in
   proportion to the tree's part of the machine's busy time in the interval
   (``tree / machine``): a job alone on a machine carries the whole floor, one
   of ten equal jobs a tenth, an idle job none.
@@ -246,6 +247,15 @@ class CpuModelSensor:
                 utilisation_pct=None if util is None else min(util, 100.0),
             )
         ]
+
+    def refresh(self) -> None:
+        """Rescan the process tree for new descendants (the sampler calls it outside its lock).
+
+        The next :meth:`read` counts the CPU time of those found. Nothing to
+        do at machine scope.
+        """
+        if self._tree is not None:
+            self._tree.rescan()
 
     def close(self) -> None:
         """Nothing is held open; safe to call twice."""

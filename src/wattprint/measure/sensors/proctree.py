@@ -14,10 +14,16 @@ keep it:
   CPU time they used after the last read (and all of it for children born and
   reaped between two reads). Where the parent ignores ``SIGCHLD`` the kernel
   adds nothing, and only the part after the last read is lost.
+
+New descendants are found by :meth:`ProcessTree.rescan`, a walk of every
+``/proc`` entry. It is slow on a busy machine, so it is kept apart from the
+reads: the sampler runs it outside its lock (in its own thread), and the next
+:meth:`ProcessTree.cpu_seconds_delta` only swaps the processes it found in.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,13 +54,23 @@ def _times(proc: Any) -> tuple[float, float]:
     return own, reaped
 
 
+_Key = tuple[int, float]  # (pid, create time): a pid reused later is another process
+
+
 class ProcessTree:
     """CPU seconds and resident memory of a process and its descendants.
+
+    Thread use: :meth:`rescan` may run in one thread while another calls
+    :meth:`cpu_seconds_delta` (the two share only the hand-over of the found
+    processes, under a short lock); calls of ``cpu_seconds_delta`` itself are
+    serialised by the caller (the sampler's lock).
 
     Args:
         pid: Root of the tree.
         psutil: The ``psutil`` module or a stand-in with ``Process``,
             ``NoSuchProcess`` and ``AccessDenied``.
+        rediscover_s: Least seconds between two scans by :meth:`rescan`.
+        monotonic: Time source of that spacing.
 
     Raises:
         psutil.NoSuchProcess: From the constructor when ``pid`` does not exist.
@@ -74,43 +90,75 @@ class ProcessTree:
         self._last_scan = monotonic()
         self._gone = (psutil.NoSuchProcess, psutil.AccessDenied)
         self._root = psutil.Process(pid)
-        self._tracked: dict[tuple[int, float], _Tracked] = {}
+        # Every process a scan has found (only scans touch it, one at a time).
+        self._seen: set[_Key] = set()
+        self._scanning = threading.Lock()
+        # Found by a rescan, not yet taken up by cpu_seconds_delta.
+        self._found: dict[_Key, _Tracked] = {}
+        self._found_lock = threading.Lock()
         # CPU seconds already counted for dead children, per parent pid, that
         # the parent's children_* fields have not shown yet (the reap may land
         # after the read that saw the child gone).
         self._pending: dict[int, float] = {}
-        self._discover(baseline=True)
+        self._tracked: dict[_Key, _Tracked] = self._scan()  # the baseline
 
-    def _key(self, proc: Any) -> tuple[int, float]:
-        return int(proc.pid), float(proc.create_time())
+    def rescan(self) -> None:
+        """Look for new descendants, if ``rediscover_s`` has passed since the last scan.
 
-    def _discover(self, *, baseline: bool = False) -> float:
-        """Track new descendants; return CPU seconds of those new since baseline."""
-        now = self._monotonic()
-        if not baseline and now - self._last_scan < self._rediscover_s:
-            return 0.0
-        self._last_scan = now
+        Reads every ``/proc`` entry, so callers run it outside any lock a
+        reader waits on. Returns at once while another thread is scanning.
+        The next :meth:`cpu_seconds_delta` counts what it found.
+        """
+        if not self._scanning.acquire(blocking=False):
+            return
+        try:
+            now = self._monotonic()
+            if now - self._last_scan < self._rediscover_s:
+                return
+            self._last_scan = now
+            found = self._scan()
+            with self._found_lock:
+                for key, item in found.items():
+                    self._found.setdefault(key, item)
+        finally:
+            self._scanning.release()
+
+    def _scan(self) -> dict[_Key, _Tracked]:
+        """The processes of the tree not seen before, with their CPU times now."""
         try:
             procs = [self._root, *self._root.children(recursive=True)]
         except self._gone:
-            procs = []
-        added = 0.0
+            return {}
+        found: dict[_Key, _Tracked] = {}
         for proc in procs:
             try:
-                key = self._key(proc)
-                if key in self._tracked:
+                key = (int(proc.pid), float(proc.create_time()))
+                if key in self._seen:
                     continue
                 own, reaped = _times(proc)
-                self._tracked[key] = _Tracked(proc, int(proc.ppid()), own, reaped)
+                found[key] = _Tracked(proc, int(proc.ppid()), own, reaped)
             except self._gone:
                 continue
-            if not baseline:
-                added += own + reaped  # born since the last read: all of it is new
-        return added
+        self._seen.update(found)
+        return found
+
+    def _adopt(self) -> float:
+        """Track the processes the last rescan found; their CPU seconds until then.
+
+        They were born since the baseline, so all of their time is new; what
+        they use after the scan is counted by the read that follows.
+        """
+        with self._found_lock:
+            found, self._found = self._found, {}
+        self._tracked.update(found)
+        return sum(item.own_s + item.reaped_s for item in found.values())
 
     def cpu_seconds_delta(self) -> float:
-        """CPU seconds (user + system) the tree used since the last call."""
-        delta = 0.0
+        """CPU seconds (user + system) the tree used since the last call.
+
+        Includes the processes found by :meth:`rescan` since the last call.
+        """
+        delta = self._adopt()
         newly_dead: list[_Tracked] = []
         grew: dict[int, float] = {}
         for item in self._tracked.values():
@@ -135,14 +183,15 @@ class ProcessTree:
             self._pending[pid] = self._pending.get(pid, 0.0) - already
         # A parent that is gone can no longer reap: forget what it owed.
         self._pending = {p: v for p, v in self._pending.items() if p in grew and v > 0}
-        return delta + self._discover()
+        return delta
 
     def rss_bytes(self) -> float:
         """Resident memory of the live processes of the tree now (bytes).
 
         Shared pages are counted once per process, so this is an upper bound
         (PSS would be exact but costs a full ``smaps`` read per process).
-        Covers the processes found by the last scan (see ``REDISCOVER_S``).
+        Covers the processes taken up by :meth:`cpu_seconds_delta` so far
+        (see :meth:`rescan`).
         """
         total = 0.0
         for proc in [t.proc for t in self._tracked.values() if t.alive]:
