@@ -42,7 +42,8 @@ def co2e_kg(energy_kwh: float, intensity_g_per_kwh: float) -> float:
 
 #: Seconds per unit of the durations users write: ``2d``, ``4h``, ``90m`` (or ``90min``), ``45s``.
 SECONDS_PER: dict[str, float] = {"d": 86400.0, "h": 3600.0, "min": 60.0, "m": 60.0, "s": 1.0}
-_DURATION_TERM = re.compile(r"(\d+(?:\.\d+)?)\s*(min|d|h|m|s)")
+_DURATION_TERM = r"(\d+(?:\.\d+)?)\s*(min|d|h|m|s)"
+_DURATION = re.compile(rf"\s*(?:{_DURATION_TERM}\s*)+")
 
 
 def duration_s(text: str) -> float:
@@ -54,13 +55,7 @@ def duration_s(text: str) -> float:
     Raises:
         ValueError: ``text`` is not a sequence of number-unit terms.
     """
-    raw = text.strip().lower()
-    end, seconds = 0, 0.0
-    for term in _DURATION_TERM.finditer(raw):
-        if raw[end:term.start()].strip():
-            break
-        seconds += float(term.group(1)) * SECONDS_PER[term.group(2)]
-        end = term.end()
-    if end == 0 or raw[end:].strip():
+    raw = text.lower()
+    if not _DURATION.fullmatch(raw):
         raise ValueError(f"not a duration with units: {text!r}")
-    return seconds
+    return sum(float(n) * SECONDS_PER[unit] for n, unit in re.findall(_DURATION_TERM, raw))

@@ -46,18 +46,24 @@ def _gone(pid: int) -> bool:
         return True
 
 
+def _hang_file(tmp_path: Path, file_timeout_s: float, **flaky: object) -> str:
+    """A variants file: ``fast`` returns at once, ``flaky`` hangs in its first repetition."""
+    path = tmp_path / "hang.yaml"
+    path.write_text(json.dumps({
+        "name": "hang", "zone": "DE", "timeout_s": file_timeout_s,
+        "variants": [{"name": "fast", "command": [PY, "-c", "pass"]},
+                     {"name": "flaky", "command": [PY, "-c", FLAKY], **flaky}]}))
+    return str(path)
+
+
 def test_cli_kills_the_process_tree_records_the_timeout_and_goes_on(
     tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("WATTPRINT_DB", ledger_url)
-    path = tmp_path / "hang.yaml"
-    path.write_text(json.dumps({
-        "name": "hang", "zone": "DE", "timeout_s": 30,  # --timeout-s 1 replaces it
-        "variants": [{"name": "fast", "command": [PY, "-c", "pass"]},
-                     {"name": "flaky", "command": [PY, "-c", FLAKY], "timeout_s": 45}]}))
+    path = _hang_file(tmp_path, 30, timeout_s=45)  # --timeout-s 1 replaces both
     started = time.monotonic()
-    assert main(["compare", str(path), "--repeat", "2", "--timeout-s", "1", "--json"]) == 1
+    assert main(["compare", path, "--repeat", "2", "--timeout-s", "1", "--json"]) == 1
     assert time.monotonic() - started < 20
     out, err = capfd.readouterr()
     err = " ".join(err.split())  # rich wraps the progress lines
@@ -84,12 +90,7 @@ def test_cli_table_counts_the_timed_out_repetitions(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("WATTPRINT_DB", ledger_url)
-    path = tmp_path / "hang.yaml"
-    path.write_text(json.dumps({
-        "name": "hang", "zone": "DE", "timeout_s": 0.5,
-        "variants": [{"name": "fast", "command": [PY, "-c", "pass"]},
-                     {"name": "flaky", "command": [PY, "-c", FLAKY]}]}))
-    assert main(["compare", str(path), "--repeat", "2"]) == 1
+    assert main(["compare", _hang_file(tmp_path, 0.5), "--repeat", "2"]) == 1
     out = capfd.readouterr().out
     assert "timed out" in out and "1 of 2" in out  # the table's column
     assert "flaky: 1 of 2 repetition(s) timed out (timeout_s 0.5 s), left out of its figures" \

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from report_runs import Q1, quarter_runs
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection
 
+from sql_plans import plan, statements
 from wattprint.report import queries as q
 from wattprint.store.ledger import Ledger
 
@@ -26,17 +27,10 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 
 def _plans(ledger: Ledger, call: Callable[[Connection], Any]) -> list[str]:
     """The query plan of every SELECT ``call`` executes, one string each."""
-    seen: list[tuple[str, Any]] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        seen.append((statement, params))
-
     with ledger.reading() as conn:
-        event.listen(conn, "before_cursor_execute", capture)
-        call(conn)
-        event.remove(conn, "before_cursor_execute", capture)
-        return [" | ".join(row[-1] for row in conn.exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, params)) for statement, params in seen]
+        with statements(conn) as seen:
+            call(conn)
+        return [plan(conn, statement, params) for statement, params in seen]
 
 
 @pytest.mark.parametrize("call", [

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from wattprint.cli.common import json_option, print_json, zone_option
+from wattprint.errors import ConfigError
 from wattprint.optimise.compare_stats import (
     ORDER_NOTE,
     Comparison,
@@ -21,16 +22,18 @@ from wattprint.optimise.compare_stats import (
     Spread,
     VariantSummary,
 )
+from wattprint.optimise.compare_values import seconds
 
 _EN_DASH = "\u2013"
 
 
 def _positive_seconds(ctx: click.Context, param: click.Parameter,
                       value: float | None) -> float | None:
-    """``--timeout-s``: a finite number of seconds > 0 (click has already made it a float)."""
-    if value is not None and (not math.isfinite(value) or value <= 0):
-        raise click.BadParameter(f"expected a number of seconds > 0, got {value:g}")
-    return value
+    """``--timeout-s``: checked as the file's ``timeout_s`` is, reported as a bad flag."""
+    try:
+        return seconds(value, "--timeout-s")
+    except ConfigError as exc:  # click names the flag itself
+        raise click.BadParameter(str(exc).removeprefix("--timeout-s: ")) from None
 
 
 @click.command()

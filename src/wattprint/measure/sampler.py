@@ -142,16 +142,24 @@ class Sampler:
         """Run the sensors' slow upkeep (a process-tree rescan) outside the lock.
 
         The background thread calls this after each of its readings; readings
-        and snapshots on other threads proceed meanwhile. A failing refresh is
-        logged and left for the sensor's next ``read()`` to report.
+        and snapshots on other threads proceed meanwhile. The sensor still
+        reads, but without what the upkeep would have found (processes started
+        since), so the first failure of each sensor goes to :attr:`warnings`
+        (and so into the run) and the log.
         """
         with self._lock:
             sensors = [s for s in self._sensors if isinstance(s, Refreshing)]
         for sensor in sensors:
             try:
                 sensor.refresh()
-            except Exception:  # noqa: BLE001 — upkeep degrades, never aborts the thread
-                logger.debug("refreshing sensor %s raised", sensor.name, exc_info=True)
+            except Exception as exc:  # noqa: BLE001 — upkeep degrades, never aborts the thread
+                note = (f"{sensor.name}: upkeep failed ({exc}); processes started since "
+                        "are not counted")
+                with self._lock:
+                    if any(w.startswith(f"{sensor.name}: upkeep failed") for w in self.warnings):
+                        continue
+                    self.warnings.append(note)
+                logger.warning("%s", note)
 
     def _ingest(self, sensor_index: int, readings: Sequence[Reading], t: float) -> None:
         relabel = self._relabel.get(sensor_index)

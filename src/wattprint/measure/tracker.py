@@ -21,9 +21,8 @@ in :mod:`wattprint.measure.recorder`); an exception in the tracked code
 records the run as ``failed`` (``interrupted`` for ``KeyboardInterrupt``) and
 propagates unchanged. If the ledger cannot be written, the run goes to a JSON
 fallback file and a :class:`LedgerFallbackWarning` names its path. While
-started, the tracker is
-the target of :func:`wattprint.log_metric` (the innermost one when trackers
-nest); each metric keeps its last logged value. Listeners registered with
+started, the tracker is the target of :func:`wattprint.log_metric` (the
+innermost one when trackers nest); each metric keeps its last logged value. Listeners registered with
 :func:`wattprint.measure.hooks.add_listener` hear of its start, progress and
 stop. With ``collector_url`` and ``collector_token`` set (and no ``ledger``
 given), runs go to a remote collector instead of the ledger

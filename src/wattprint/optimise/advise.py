@@ -179,10 +179,10 @@ def _gpus(run: Run) -> list[DeviceEnergy]:
 
 def _matrix_gpus(run: Run) -> tuple[list[DeviceEnergy], str]:
     """The GPUs with fp16/bf16 matrix units, and what to call them."""
-    kinds = {d.device.name: ev.matrix_unit_kind(d.device.name) for d in _gpus(run)}
-    gpus = [d for d in _gpus(run) if kinds[d.device.name]]
-    found = sorted({kinds[d.device.name] or "" for d in gpus}, reverse=True)
-    return gpus, found[0] if len(found) == 1 else "tensor-/matrix-core"
+    kinds = [(d, ev.matrix_unit_kind(d.device.name)) for d in _gpus(run)]
+    found = {kind for _, kind in kinds if kind}
+    label = found.pop() if len(found) == 1 else "tensor-/matrix-core"
+    return [d for d, kind in kinds if kind], label
 
 
 def _saving(run: Run, energy_it_j: float) -> tuple[float, float]:

@@ -4,8 +4,8 @@ Two mechanisms, one per kind of variant:
 
 - **Commands**: a :class:`TreeWatchdog` thread waits ``timeout_s`` from the
   moment the command is tracked; if the command is still running it freezes
-  (``SIGSTOP``) the command and every descendant, top down until no new
-  process appears, then kills them all (``SIGKILL``). Freezing first means no
+  (``SIGSTOP``) the command and every descendant, round after round until no
+  new process appears, then kills them all (``SIGKILL``). Freezing first means no
   process can fork a child that escapes, and killing rather than asking
   (``SIGTERM``) means a hung process that ignores signals stops too. The
   command's standard output and error go to files, so no pipe keeps a
@@ -60,34 +60,19 @@ class RepTimeout(BaseException):
 def kill_tree(pid: int) -> int:
     """Freeze, then kill, process ``pid`` and all its descendants; returns how many were killed.
 
-    Processes that end meanwhile, or that are not ours to signal, are skipped.
+    Freezes the tree (:func:`~wattprint.schedule.runner.signal_tree`) until a
+    round finds no new process, so none forks a child that escapes, then kills
+    it. Processes that end meanwhile, or that are not ours to signal, are skipped.
     """
-    import psutil  # type: ignore[import-untyped, unused-ignore]
+    from wattprint.schedule.runner import signal_tree
 
-    try:
-        root = psutil.Process(pid)
-    except psutil.Error:
-        return 0
-    frozen: dict[int, psutil.Process] = {}
-    found = [root]
+    frozen: set[int] = set()
     for _ in range(_MAX_ROUNDS):
-        if not found:
+        stopped = set(signal_tree(pid, signal.SIGSTOP))
+        if stopped <= frozen:
             break
-        for proc in found:
-            with contextlib.suppress(psutil.Error):
-                proc.suspend()
-            frozen[proc.pid] = proc
-        try:
-            below = root.children(recursive=True)
-        except psutil.Error:
-            below = []
-        found = [p for p in below if p.pid not in frozen]
-    killed = 0
-    for proc in frozen.values():
-        with contextlib.suppress(psutil.Error):
-            proc.kill()
-            killed += 1
-    return killed
+        frozen |= stopped
+    return len(signal_tree(pid, signal.SIGKILL))
 
 
 class TreeWatchdog:

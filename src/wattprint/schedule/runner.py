@@ -152,22 +152,28 @@ class SlotController:
         self.events.append(("pause" if paused else "resume", self.clock.now()))
 
 
-def signal_tree(pid: int, signum: int) -> None:
-    """Send ``signum`` to ``pid`` and all its descendants (children first for SIGSTOP)."""
+def signal_tree(pid: int, signum: int) -> list[int]:
+    """Send ``signum`` to ``pid`` and all its descendants (children first for SIGSTOP).
+
+    Returns the pids signalled; processes gone meanwhile, or not ours, are skipped.
+    """
     import psutil  # type: ignore[import-untyped, unused-ignore]
 
     try:
         root = psutil.Process(pid)
         family = [*root.children(recursive=True), root]
     except psutil.NoSuchProcess:
-        return
+        return []
     if signum == signal.SIGCONT:
         family.reverse()  # wake the parent first so it can reap promptly
+    signalled = []
     for proc in family:
         try:
             os.kill(proc.pid, signum)
         except (ProcessLookupError, PermissionError):
             continue
+        signalled.append(proc.pid)
+    return signalled
 
 
 def hook_runner(command: str, event: str, pid: int) -> Callable[[], None]:

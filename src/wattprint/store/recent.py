@@ -5,34 +5,35 @@ runs in its window, not the whole ledger: running runs through
 ``ix_runs_status`` (``status = 'running'``; the heartbeat reaper keeps them
 few) and ended ones through ``ix_runs_ended`` (``ended_utc >= now -
 window``, migration 0007; before it, SQLite scanned every run).
-``tests/integrations/test_prometheus_plans.py`` checks the plans.
+``tests/store/test_recent_plans.py`` checks the plans.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Row, Select, and_, case, or_, select
+from sqlalchemy import Connection, Row, and_, case, or_, select
 
 from wattprint.model import RunStatus
 from wattprint.store.schema import runs
 
-#: The columns :func:`recent_runs` returns, in order.
-RECENT_COLUMNS = ("id", "project", "model", "status", "energy_kwh", "co2e_kg", "duration_s")
 
-
-def recent_runs_query(now: datetime, *, stale_after_s: float, window_s: float,
-                      limit: int) -> Select[str, str, str, str, float, float, float]:
-    """The statement: runs inside the window, running first, then newest started.
+def recent_runs(conn: Connection, now: datetime, *, stale_after_s: float, window_s: float,
+                limit: int) -> list[Row[str, str, str, str, float, float, float]]:
+    """Runs inside the window, running first, then newest started.
 
     Args:
+        conn: A connection to the ledger.
         now: The end of the window (UTC).
         stale_after_s: A ``running`` run whose record was written longer ago is left out.
         window_s: An ended run is kept this long after ``ended_utc``.
         limit: At most this many rows.
+
+    Returns:
+        Rows of ``id, project, model, status, energy_kwh, co2e_kg, duration_s``.
     """
     running = runs.c.status == RunStatus.RUNNING.value
-    return (
+    stmt = (
         select(runs.c.id, runs.c.project, runs.c.model, runs.c.status, runs.c.energy_kwh,
                runs.c.co2e_kg, runs.c.duration_s)
         .where(or_(
@@ -42,10 +43,4 @@ def recent_runs_query(now: datetime, *, stale_after_s: float, window_s: float,
         .order_by(case((running, 0), else_=1), runs.c.started_utc.desc(), runs.c.id)
         .limit(limit)
     )
-
-
-def recent_runs(conn: Connection, now: datetime, *, stale_after_s: float, window_s: float,
-                limit: int) -> list[Row[str, str, str, str, float, float, float]]:
-    """The rows of :func:`recent_runs_query` (columns :data:`RECENT_COLUMNS`)."""
-    stmt = recent_runs_query(now, stale_after_s=stale_after_s, window_s=window_s, limit=limit)
     return list(conn.execute(stmt))
